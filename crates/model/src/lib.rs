@@ -1,0 +1,298 @@
+//! The vocabulary every skyfence stage shares: detections as sensors report them,
+//! sensors and where they stand, and tracks as the tracker reports them.
+//!
+//! These are plain data types with invariants documented on each field. They carry
+//! units in their names and say which frame every position is in. Parsing and
+//! validation of wire formats live in `formats`; estimation lives in `estimation`.
+#![deny(missing_docs)]
+
+use geodesy::Lla;
+
+/// Index of a sensor in a [`SensorTable`]; cheap to copy and compare on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SensorIndex(pub u32);
+
+/// What kind of sensor produced a detection. Decides how a scan's silence is read
+/// (see [`SensorKind::reports_misses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SensorKind {
+    /// Active surveillance radar: plots of everything in coverage.
+    Radar,
+    /// Passive RF direction finder: bearings to emitters only.
+    PassiveRf,
+    /// Acoustic array: bearings to loud targets.
+    Acoustic,
+    /// Electro-optical / infrared camera: bearing and elevation.
+    EoIr,
+    /// ADS-B receiver: cooperative aircraft positions.
+    Adsb,
+    /// Drone Remote ID receiver: cooperative drone positions.
+    RemoteId,
+    /// A sensor the input did not describe; treated as a scanning position sensor.
+    Other,
+}
+
+impl SensorKind {
+    /// Parses the sensors file's `kind` string.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "radar" => Self::Radar,
+            "rf" | "passive_rf" => Self::PassiveRf,
+            "acoustic" => Self::Acoustic,
+            "eoir" | "eo_ir" | "camera" => Self::EoIr,
+            "adsb" | "ads-b" => Self::Adsb,
+            "remoteid" | "remote_id" => Self::RemoteId,
+            "other" => Self::Other,
+            _ => return None,
+        })
+    }
+
+    /// The name used in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Radar => "radar",
+            Self::PassiveRf => "passive_rf",
+            Self::Acoustic => "acoustic",
+            Self::EoIr => "eoir",
+            Self::Adsb => "adsb",
+            Self::RemoteId => "remoteid",
+            Self::Other => "other",
+        }
+    }
+
+    /// Whether a scan from this sensor that does not contain a track is evidence
+    /// against the track. True for sensors that see every target in coverage (radar,
+    /// unknown scanning sensors); false for sensors that only see some targets
+    /// (emitters, loud targets, cooperative transponders) or that look where cued.
+    pub fn reports_misses(&self) -> bool {
+        matches!(self, Self::Radar | Self::Other)
+    }
+}
+
+/// A sensor's description: identity, kind, position and accuracy defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensor {
+    /// Name as it appears in detections' `sensor` field.
+    pub name: String,
+    /// Kind.
+    pub kind: SensorKind,
+    /// Geodetic position; required for polar and bearing measurements.
+    pub position: Option<Lla>,
+    /// Default position standard deviation per axis, metres.
+    pub sigma_m: Option<f64>,
+    /// Default range standard deviation, metres.
+    pub sigma_range_m: Option<f64>,
+    /// Default azimuth standard deviation, radians.
+    pub sigma_azimuth_rad: Option<f64>,
+    /// Default elevation standard deviation, radians.
+    pub sigma_elevation_rad: Option<f64>,
+    /// Probability of detecting a target in coverage per scan, if known.
+    pub pd: Option<f64>,
+    /// Instrumented range, metres; beyond it a silent scan says nothing.
+    pub max_range_m: Option<f64>,
+}
+
+impl Sensor {
+    /// A sensor known only by name (no position, no defaults).
+    pub fn unnamed_kind(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            kind: SensorKind::Other,
+            position: None,
+            sigma_m: None,
+            sigma_range_m: None,
+            sigma_azimuth_rad: None,
+            sigma_elevation_rad: None,
+            pd: None,
+            max_range_m: None,
+        }
+    }
+}
+
+/// All sensors known to a run, addressed by [`SensorIndex`].
+#[derive(Debug, Clone, Default)]
+pub struct SensorTable {
+    sensors: Vec<Sensor>,
+    by_name: std::collections::HashMap<String, SensorIndex>,
+}
+
+impl SensorTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a sensor, or replaces the one of the same name; returns its index.
+    pub fn insert(&mut self, sensor: Sensor) -> SensorIndex {
+        if let Some(&i) = self.by_name.get(&sensor.name) {
+            self.sensors[i.0 as usize] = sensor;
+            return i;
+        }
+        let i = SensorIndex(self.sensors.len() as u32);
+        self.by_name.insert(sensor.name.clone(), i);
+        self.sensors.push(sensor);
+        i
+    }
+
+    /// Looks a sensor up by name.
+    pub fn find(&self, name: &str) -> Option<SensorIndex> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The sensor at an index.
+    pub fn get(&self, i: SensorIndex) -> Option<&Sensor> {
+        self.sensors.get(i.0 as usize)
+    }
+
+    /// Number of sensors.
+    pub fn len(&self) -> usize {
+        self.sensors.len()
+    }
+
+    /// True when no sensor is known.
+    pub fn is_empty(&self) -> bool {
+        self.sensors.is_empty()
+    }
+
+    /// All sensors with their indices.
+    pub fn iter(&self) -> impl Iterator<Item = (SensorIndex, &Sensor)> {
+        self.sensors.iter().enumerate().map(|(i, s)| (SensorIndex(i as u32), s))
+    }
+}
+
+/// The measured quantity of a detection, in exactly one of the contract's forms.
+///
+/// All standard deviations are strictly positive and finite once a value of this
+/// type exists (the parser enforces it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measurement {
+    /// East/north(/up) metres in the site's local frame.
+    Cartesian {
+        /// East, metres.
+        x_m: f64,
+        /// North, metres.
+        y_m: f64,
+        /// Up, metres; `None` for a 2D measurement.
+        z_m: Option<f64>,
+        /// Standard deviation per axis, metres.
+        sigma_m: f64,
+    },
+    /// A geodetic position.
+    Geodetic {
+        /// Latitude and longitude (height is ignored when `has_alt` is false).
+        lla: Lla,
+        /// Whether the height was measured.
+        has_alt: bool,
+        /// Standard deviation per axis, metres.
+        sigma_m: f64,
+    },
+    /// Range and angles from the sensor's position, in the sensor's own ENU frame.
+    Polar {
+        /// Slant range, metres.
+        range_m: f64,
+        /// Azimuth clockwise from true north, radians.
+        azimuth_rad: f64,
+        /// Elevation above the sensor's horizontal plane, radians.
+        elevation_rad: Option<f64>,
+        /// Range standard deviation, metres.
+        sigma_range_m: f64,
+        /// Azimuth standard deviation, radians.
+        sigma_azimuth_rad: f64,
+        /// Elevation standard deviation, radians (present with elevation).
+        sigma_elevation_rad: Option<f64>,
+    },
+    /// Angles only from the sensor's position (passive RF, acoustic, EO/IR).
+    Bearing {
+        /// Azimuth clockwise from true north, radians.
+        azimuth_rad: f64,
+        /// Elevation, radians.
+        elevation_rad: Option<f64>,
+        /// Azimuth standard deviation, radians.
+        sigma_azimuth_rad: f64,
+        /// Elevation standard deviation, radians (present with elevation).
+        sigma_elevation_rad: Option<f64>,
+    },
+}
+
+impl Measurement {
+    /// Whether this measurement needs the sensor's position to be interpreted.
+    pub fn needs_sensor_position(&self) -> bool {
+        matches!(self, Self::Polar { .. } | Self::Bearing { .. })
+    }
+}
+
+/// Optional attributes the later stages (classification, identity) use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attributes {
+    /// Cooperative identity (ICAO address, Remote ID serial).
+    pub id: Option<String>,
+    /// The sensor's own class hint.
+    pub class_hint: Option<String>,
+    /// Radar cross-section, dBsm.
+    pub rcs_dbsm: Option<f64>,
+    /// Radial velocity, metres per second, positive away from the sensor.
+    pub radial_velocity_mps: Option<f64>,
+    /// Signal-to-noise ratio, dB.
+    pub snr_db: Option<f64>,
+}
+
+/// One detection: a sensor's report of one object at one time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Time, seconds on the input's single time base.
+    pub time_s: f64,
+    /// Which sensor.
+    pub sensor: SensorIndex,
+    /// What it measured.
+    pub measurement: Measurement,
+    /// Optional attributes; boxed so the common case stays small.
+    pub attributes: Option<Box<Attributes>>,
+}
+
+/// Life-cycle state of a track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TrackStatus {
+    /// Not yet believed; never reported as a confirmed track.
+    Tentative,
+    /// Believed, and updated at its last opportunity.
+    Confirmed,
+    /// Believed, but missed at its last opportunity(ies); still reported.
+    Coasting,
+    /// Ended.
+    Deleted,
+}
+
+impl TrackStatus {
+    /// The name used in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Tentative => "tentative",
+            Self::Confirmed => "confirmed",
+            Self::Coasting => "coasting",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+/// A track's state as reported at one time, in the site's local ENU frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackReport {
+    /// Report time, seconds.
+    pub time_s: f64,
+    /// Track identifier, stable for the track's life.
+    pub track: u64,
+    /// Status.
+    pub status: TrackStatus,
+    /// East, north, up position, metres.
+    pub position_m: [f64; 3],
+    /// East, north, up velocity, metres per second.
+    pub velocity_mps: [f64; 3],
+    /// Position covariance, upper triangle row by row: xx, xy, xz, yy, yz, zz (m^2).
+    pub position_cov_m2: [f64; 6],
+    /// Geodetic position, when the run has an origin.
+    pub lla: Option<Lla>,
+    /// Number of detections that updated the track.
+    pub updates: u32,
+    /// Time of the last update, seconds.
+    pub last_update_s: f64,
+}
