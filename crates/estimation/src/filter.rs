@@ -1,0 +1,101 @@
+use crate::{measurement::Linearized, motion::symmetrize, EstimationError, StateCovariance, StateVector};
+use nalgebra::{Matrix3, Matrix6, Vector3};
+
+/// A Gaussian estimate of the 6D state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gaussian {
+    /// Mean `[x, y, z, vx, vy, vz]`, metres and metres per second, site ENU.
+    pub mean: StateVector,
+    /// Covariance.
+    pub cov: StateCovariance,
+}
+
+impl Gaussian {
+    /// Whether mean and covariance are finite.
+    pub fn is_finite(&self) -> bool {
+        self.mean.iter().all(|v| v.is_finite()) && self.cov.iter().all(|v| v.is_finite())
+    }
+}
+
+/// Innovation statistics of a measurement against a predicted state, without updating.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Innovation {
+    /// Squared Mahalanobis distance of the innovation.
+    pub mahalanobis2: f64,
+    /// Log of the Gaussian likelihood `N(z; h(x), S)` in the measurement's own space.
+    pub log_likelihood: f64,
+    /// Measurement dimension (1 to 3).
+    pub dim: usize,
+    s_inv: Matrix3<f64>,
+}
+
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
+impl Innovation {
+    /// Computes the innovation statistics of `lin` against `g`.
+    pub fn new(g: &Gaussian, lin: &Linearized) -> Result<Self, EstimationError> {
+        let s = lin.h * g.cov * lin.h.transpose() + lin.r;
+        let chol = nalgebra::Cholesky::new(s).ok_or(EstimationError::SingularInnovation)?;
+        let s_inv = chol.inverse();
+        let det: f64 = chol.l_dirty().diagonal().iter().map(|d| d * d).product();
+        if !(det > 0.0) || !det.is_finite() {
+            return Err(EstimationError::SingularInnovation);
+        }
+        let d2 = (lin.innovation.transpose() * s_inv * lin.innovation)[(0, 0)];
+        let log_likelihood = -0.5 * (d2 + det.ln() + lin.dim as f64 * LN_2PI);
+        Ok(Self { mahalanobis2: d2, log_likelihood, dim: lin.dim, s_inv })
+    }
+}
+
+/// Result of a Kalman update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpdateOutcome {
+    /// The posterior.
+    pub posterior: Gaussian,
+    /// Innovation statistics of the measurement against the prior.
+    pub innovation: Innovation,
+}
+
+/// Kalman (or, for linearised models, extended Kalman) update of `g` with `lin`.
+///
+/// Uses the Joseph form so the covariance stays symmetric positive semi-definite in
+/// floating point.
+pub fn update(g: &Gaussian, lin: &Linearized) -> Result<UpdateOutcome, EstimationError> {
+    let innovation = Innovation::new(g, lin)?;
+    let pht = g.cov * lin.h.transpose();
+    let k = pht * innovation.s_inv;
+    let mean = g.mean + k * lin.innovation;
+    let ikh = Matrix6::identity() - k * lin.h;
+    let mut cov = ikh * g.cov * ikh.transpose() + k * lin.r * k.transpose();
+    symmetrize(&mut cov);
+    let posterior = Gaussian { mean, cov };
+    if !posterior.is_finite() {
+        return Err(EstimationError::NonFinite);
+    }
+    Ok(UpdateOutcome { posterior, innovation })
+}
+
+/// Moment-matches a weighted mixture of Gaussians into one (weights need not be
+/// normalised). This is the combination step of PDA/JPDA and of IMM output.
+pub fn mixture_reduce(components: &[(f64, Gaussian)]) -> Option<Gaussian> {
+    let total: f64 = components.iter().map(|(w, _)| *w).sum();
+    if !(total > 0.0) || !total.is_finite() {
+        return None;
+    }
+    let mut mean = StateVector::zeros();
+    for (w, g) in components {
+        mean += g.mean * (*w / total);
+    }
+    let mut cov = StateCovariance::zeros();
+    for (w, g) in components {
+        let d = g.mean - mean;
+        cov += (g.cov + d * d.transpose()) * (*w / total);
+    }
+    symmetrize(&mut cov);
+    Some(Gaussian { mean, cov })
+}
+
+/// Position part of a state as a 3-vector.
+pub(crate) fn position(g: &StateVector) -> Vector3<f64> {
+    Vector3::new(g[0], g[1], g[2])
+}

@@ -1,0 +1,182 @@
+use crate::{
+    filter::{mixture_reduce, update, Gaussian},
+    measurement::{linearize, MeasurementModel},
+    motion::NearlyConstantVelocity,
+    EstimationError,
+};
+
+/// Most modes an IMM holds. Two (quiet and manoeuvring nearly-constant-velocity) cover
+/// what skyfence tracks: a fixed array keeps the filter on the stack.
+pub const MAX_MODES: usize = 2;
+
+/// Interacting multiple model configuration (Blom and Bar-Shalom, IEEE Trans. AC 33(8),
+/// 1988). Mode switching is a continuous-time Markov chain: with mean sojourn `tau_j` in
+/// mode j, the probability of leaving it during `dt` is `1 - exp(-dt / tau_j)`, so the
+/// filter behaves the same whatever the sensors' update rate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImmConfig {
+    /// Motion model of each mode; only the first `n_modes` are used.
+    pub models: [NearlyConstantVelocity; MAX_MODES],
+    /// Mean time spent in each mode before switching, seconds.
+    pub mean_sojourn_s: [f64; MAX_MODES],
+    /// Number of modes in use (1 makes this a plain Kalman filter).
+    pub n_modes: usize,
+    /// Initial mode probabilities.
+    pub initial_probs: [f64; MAX_MODES],
+}
+
+impl ImmConfig {
+    /// A single-model configuration: a plain Kalman filter.
+    pub fn single(model: NearlyConstantVelocity) -> Self {
+        Self { models: [model; MAX_MODES], mean_sojourn_s: [f64::INFINITY; MAX_MODES], n_modes: 1, initial_probs: [1.0, 0.0] }
+    }
+
+    fn transition(&self, dt_s: f64) -> [[f64; MAX_MODES]; MAX_MODES] {
+        let mut p = [[0.0; MAX_MODES]; MAX_MODES];
+        if self.n_modes == 1 {
+            p[0][0] = 1.0;
+            return p;
+        }
+        for (i, row) in p.iter_mut().enumerate().take(self.n_modes) {
+            let leave = if self.mean_sojourn_s[i].is_finite() && self.mean_sojourn_s[i] > 0.0 {
+                1.0 - (-dt_s / self.mean_sojourn_s[i]).exp()
+            } else {
+                0.0
+            };
+            for (j, v) in row.iter_mut().enumerate().take(self.n_modes) {
+                *v = if i == j { 1.0 - leave } else { leave / (self.n_modes - 1) as f64 };
+            }
+        }
+        p
+    }
+}
+
+/// The IMM's state: one Gaussian per mode and the mode probabilities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImmState {
+    /// Per-mode estimates.
+    pub modes: [Gaussian; MAX_MODES],
+    /// Mode probabilities (sum to one over the first `n_modes`).
+    pub probs: [f64; MAX_MODES],
+    /// Number of modes in use.
+    pub n_modes: usize,
+}
+
+impl ImmState {
+    /// Starts every mode at `g`.
+    pub fn new(g: Gaussian, cfg: &ImmConfig) -> Self {
+        let mut probs = cfg.initial_probs;
+        let s: f64 = probs[..cfg.n_modes].iter().sum();
+        for p in probs.iter_mut().take(cfg.n_modes) {
+            *p /= s;
+        }
+        Self { modes: [g; MAX_MODES], probs, n_modes: cfg.n_modes }
+    }
+
+    /// The moment-matched combined estimate.
+    pub fn combined(&self) -> Gaussian {
+        if self.n_modes == 1 {
+            return self.modes[0];
+        }
+        let comps: [(f64, Gaussian); MAX_MODES] = std::array::from_fn(|j| (self.probs[j], self.modes[j]));
+        mixture_reduce(&comps[..self.n_modes]).unwrap_or(self.modes[0])
+    }
+
+    /// Interaction (mixing) then per-mode prediction `dt_s` ahead. The returned state's
+    /// `probs` are the predicted mode probabilities.
+    pub fn predict(&self, cfg: &ImmConfig, dt_s: f64) -> Result<Self, EstimationError> {
+        if !dt_s.is_finite() || dt_s < 0.0 {
+            return Err(EstimationError::TimeStep(dt_s));
+        }
+        let n = self.n_modes;
+        if n == 1 {
+            let g = cfg.models[0].predict(&self.modes[0], dt_s)?;
+            return Ok(Self { modes: [g; MAX_MODES], probs: [1.0, 0.0], n_modes: 1 });
+        }
+        let p = cfg.transition(dt_s);
+        let mut out = *self;
+        for j in 0..n {
+            let c_j: f64 = (0..n).map(|i| p[i][j] * self.probs[i]).sum();
+            let comps: [(f64, Gaussian); MAX_MODES] = std::array::from_fn(|i| (p[i][j] * self.probs[i], self.modes[i]));
+            let mixed = mixture_reduce(&comps[..n]).unwrap_or(self.modes[j]);
+            out.modes[j] = cfg.models[j].predict(&mixed, dt_s)?;
+            out.probs[j] = c_j;
+        }
+        normalise(&mut out.probs[..n]);
+        Ok(out)
+    }
+
+    /// Updates a predicted state with one measurement. Returns the posterior and the
+    /// log-likelihood of the measurement under the combined prediction.
+    pub fn update(&self, m: &MeasurementModel) -> Result<(Self, f64), EstimationError> {
+        let n = self.n_modes;
+        let mut out = *self;
+        let mut logl = [f64::NEG_INFINITY; MAX_MODES];
+        for j in 0..n {
+            let lin = linearize(m, &self.modes[j].mean);
+            let u = update(&self.modes[j], &lin)?;
+            out.modes[j] = u.posterior;
+            logl[j] = u.innovation.log_likelihood;
+        }
+        let max = logl[..n].iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let mut total = 0.0;
+        for j in 0..n {
+            let w = self.probs[j] * (logl[j] - max).exp();
+            out.probs[j] = w;
+            total += w;
+        }
+        normalise(&mut out.probs[..n]);
+        Ok((out, max + total.ln()))
+    }
+
+    /// Probabilistic-data-association update: `miss_weight` is the probability that none
+    /// of `hyps` is the target's, each hypothesis carries its own probability. Every mode
+    /// is updated with every measurement and reduced to one Gaussian; mode probabilities
+    /// follow the mode-conditioned likelihoods of the weighted measurements.
+    pub fn update_pda(&self, miss_weight: f64, hyps: &[(f64, MeasurementModel)]) -> Result<Self, EstimationError> {
+        let n = self.n_modes;
+        let mut out = *self;
+        let mut comps: Vec<(f64, Gaussian)> = Vec::with_capacity(hyps.len() + 1);
+        // Per-mode evidence, relative to the combined likelihood of each measurement.
+        let mut evidence = [miss_weight; MAX_MODES];
+        let mut per_mode: Vec<[(Gaussian, f64); MAX_MODES]> = Vec::with_capacity(hyps.len());
+        for (_, m) in hyps {
+            let mut row = [(self.modes[0], f64::NEG_INFINITY); MAX_MODES];
+            for (j, slot) in row.iter_mut().enumerate().take(n) {
+                let lin = linearize(m, &self.modes[j].mean);
+                let u = update(&self.modes[j], &lin)?;
+                *slot = (u.posterior, u.innovation.log_likelihood);
+            }
+            per_mode.push(row);
+        }
+        for (k, (beta, _)) in hyps.iter().enumerate() {
+            let row = &per_mode[k];
+            let max = row[..n].iter().map(|r| r.1).fold(f64::NEG_INFINITY, f64::max);
+            let comb: f64 = (0..n).map(|j| self.probs[j] * (row[j].1 - max).exp()).sum();
+            for (j, e) in evidence.iter_mut().enumerate().take(n) {
+                *e += beta * (row[j].1 - max).exp() / comb;
+            }
+        }
+        for j in 0..n {
+            comps.clear();
+            comps.push((miss_weight, self.modes[j]));
+            for (k, (beta, _)) in hyps.iter().enumerate() {
+                comps.push((*beta, per_mode[k][j].0));
+            }
+            out.modes[j] = mixture_reduce(&comps).ok_or(EstimationError::NonFinite)?;
+            out.probs[j] = self.probs[j] * evidence[j];
+        }
+        normalise(&mut out.probs[..n]);
+        Ok(out)
+    }
+}
+
+fn normalise(p: &mut [f64]) {
+    let s: f64 = p.iter().sum();
+    if s > 0.0 && s.is_finite() {
+        p.iter_mut().for_each(|v| *v /= s);
+    } else {
+        let n = p.len() as f64;
+        p.iter_mut().for_each(|v| *v = 1.0 / n);
+    }
+}

@@ -1,0 +1,217 @@
+//! Known-answer and property tests of the filters.
+use approx::assert_abs_diff_eq;
+use estimation::*;
+use geodesy::{LocalFrame, Lla};
+use nalgebra::{Matrix6, Vector6};
+use proptest::prelude::*;
+
+fn diag(v: [f64; 6]) -> Matrix6<f64> {
+    Matrix6::from_diagonal(&Vector6::from_row_slice(&v))
+}
+
+/// One predict and one update on the east axis, worked by hand:
+/// prior x = 0, vx = 10, P = diag(100, 25) (x, vx), q = 0, dt = 1:
+///   predicted x = 10, P = [[125, 25], [25, 25]];
+///   z = 40, sigma = 5 -> S = 125 + 25 = 150, K = [125/150, 25/150];
+///   innovation 30 -> x = 10 + 25 = 35, vx = 10 + 5 = 15;
+///   P = [[125 - 125*125/150, 25 - 125*25/150], [., 25 - 25*25/150]]
+///     = [[20.8333, 4.1667], [4.1667, 20.8333]].
+#[test]
+fn hand_computed_kalman_step() {
+    let cv = NearlyConstantVelocity { q_horizontal_m2ps3: 0.0, q_vertical_m2ps3: 0.0 };
+    let g = Gaussian { mean: Vector6::new(0.0, 0.0, 0.0, 10.0, 0.0, 0.0), cov: diag([100.0, 100.0, 100.0, 25.0, 25.0, 25.0]) };
+    let p = cv.predict(&g, 1.0).unwrap();
+    assert_abs_diff_eq!(p.mean[0], 10.0);
+    assert_abs_diff_eq!(p.cov[(0, 0)], 125.0);
+    assert_abs_diff_eq!(p.cov[(0, 3)], 25.0);
+    let m = MeasurementModel::Position2 { z_m: [40.0, 0.0], sigma_m: 5.0 };
+    let u = update(&p, &linearize(&m, &p.mean)).unwrap();
+    assert_abs_diff_eq!(u.posterior.mean[0], 35.0, epsilon = 1e-9);
+    assert_abs_diff_eq!(u.posterior.mean[3], 15.0, epsilon = 1e-9);
+    assert_abs_diff_eq!(u.posterior.cov[(0, 0)], 125.0 - 125.0 * 125.0 / 150.0, epsilon = 1e-9);
+    assert_abs_diff_eq!(u.posterior.cov[(0, 3)], 25.0 - 125.0 * 25.0 / 150.0, epsilon = 1e-9);
+    assert_abs_diff_eq!(u.posterior.cov[(3, 3)], 25.0 - 25.0 * 25.0 / 150.0, epsilon = 1e-9);
+    // Innovation statistics: east innovation 30 with S = 150, north 0 with S = 125 + 25.
+    assert_abs_diff_eq!(u.innovation.mahalanobis2, 900.0 / 150.0, epsilon = 1e-9);
+    let ll = -0.5 * (900.0 / 150.0 + (150.0f64 * 150.0).ln() + 2.0 * (2.0 * std::f64::consts::PI).ln());
+    assert_abs_diff_eq!(u.innovation.log_likelihood, ll, epsilon = 1e-9);
+    // The untouched up axis keeps its prior.
+    assert_abs_diff_eq!(u.posterior.cov[(2, 2)], 125.0, epsilon = 1e-9);
+}
+
+/// Process noise of the continuous white-noise acceleration model for dt = 2, q = 3:
+/// [[q dt^3/3, q dt^2/2], [q dt^2/2, q dt]] = [[8, 6], [6, 6]].
+#[test]
+fn hand_computed_process_noise() {
+    let cv = NearlyConstantVelocity { q_horizontal_m2ps3: 3.0, q_vertical_m2ps3: 1.0 };
+    let q = cv.noise(2.0);
+    assert_abs_diff_eq!(q[(0, 0)], 8.0);
+    assert_abs_diff_eq!(q[(0, 3)], 6.0);
+    assert_abs_diff_eq!(q[(3, 3)], 6.0);
+    assert_abs_diff_eq!(q[(2, 2)], 8.0 / 3.0);
+    assert!(cv.predict(&Gaussian { mean: Vector6::zeros(), cov: Matrix6::identity() }, -1.0).is_err());
+}
+
+fn geometry(lat: f64, lon: f64) -> (LocalFrame, SensorGeometry) {
+    let site = LocalFrame::new(Lla::try_from_degrees(52.0, 23.0, 100.0).unwrap());
+    let sensor = LocalFrame::new(Lla::try_from_degrees(lat, lon, 150.0).unwrap());
+    (site, SensorGeometry::new(sensor.transform_from(&site)))
+}
+
+/// The polar Jacobian against central finite differences of the exact measurement
+/// function, for a sensor 120 km from the site origin (curvature matters there).
+#[test]
+fn polar_jacobian_matches_finite_differences() {
+    let (_, geom) = geometry(53.0, 24.0);
+    let x = Vector6::new(90_000.0, 100_000.0, 3_000.0, 0.0, 0.0, 0.0);
+    let meas = |x: &Vector6<f64>| {
+        let v = geom.site_to_sensor.point(&nalgebra::Vector3::new(x[0], x[1], x[2]));
+        geodesy::enu_to_rae(&v)
+    };
+    let (r0, a0, e0) = meas(&x);
+    let m = MeasurementModel::Polar {
+        sensor: geom,
+        range_m: r0,
+        azimuth_rad: a0,
+        elevation_rad: Some(e0),
+        sigma_range_m: 10.0,
+        sigma_azimuth_rad: 0.01,
+        sigma_elevation_rad: 0.01,
+    };
+    let lin = linearize(&m, &x);
+    assert_abs_diff_eq!(lin.innovation.norm(), 0.0, epsilon = 1e-9);
+    for c in 0..3 {
+        let mut xp = x;
+        let mut xm = x;
+        xp[c] += 1.0;
+        xm[c] -= 1.0;
+        let (rp, ap, ep) = meas(&xp);
+        let (rm, am, em) = meas(&xm);
+        assert_abs_diff_eq!(lin.h[(0, c)], (rp - rm) / 2.0, epsilon = 1e-6);
+        assert_abs_diff_eq!(lin.h[(1, c)], geodesy::wrap_pi(ap - am) / 2.0, epsilon = 1e-9);
+        assert_abs_diff_eq!(lin.h[(2, c)], (ep - em) / 2.0, epsilon = 1e-9);
+    }
+}
+
+/// An EKF fed noiseless polar measurements of a target 100+ km from the sensor converges
+/// to the true position: a flat-earth model would be off by the curvature drop
+/// (about 790 m at 100 km).
+#[test]
+fn polar_ekf_converges_at_long_range_with_curvature() {
+    let (site, geom) = geometry(52.9, 23.9);
+    let truth_lla = Lla::try_from_degrees(52.05, 23.1, 2000.0).unwrap();
+    let truth = site.lla_to_enu(truth_lla).0;
+    let v_sensor = geom.site_to_sensor.point(&truth);
+    let (r, a, e) = geodesy::enu_to_rae(&v_sensor);
+    assert!(r > 100_000.0);
+    let mut g = Gaussian {
+        mean: Vector6::new(truth.x + 800.0, truth.y - 600.0, 0.0, 0.0, 0.0, 0.0),
+        cov: diag([1e6, 1e6, 1e6, 100.0, 100.0, 100.0]),
+    };
+    let m = MeasurementModel::Polar {
+        sensor: geom,
+        range_m: r,
+        azimuth_rad: a,
+        elevation_rad: Some(e),
+        sigma_range_m: 5.0,
+        sigma_azimuth_rad: 1e-4,
+        sigma_elevation_rad: 1e-4,
+    };
+    for _ in 0..5 {
+        g = update(&g, &linearize(&m, &g.mean)).unwrap().posterior;
+    }
+    let err = (nalgebra::Vector3::new(g.mean[0], g.mean[1], g.mean[2]) - truth).norm();
+    assert!(err < 20.0, "error {err} m");
+    assert!((g.mean[2] - truth.z).abs() < 20.0);
+}
+
+/// A bearing update pulls the estimate onto the bearing line and shrinks only the
+/// cross-bearing variance.
+#[test]
+fn bearing_update_moves_across_the_line_of_sight() {
+    let (_, geom) = geometry(52.0, 23.0);
+    // Sensor at the origin (plus 50 m height); target due north 10 km, estimate 500 m east.
+    let g = Gaussian { mean: Vector6::new(500.0, 10_000.0, 0.0, 0.0, 0.0, 0.0), cov: diag([250_000.0, 250_000.0, 1e4, 1.0, 1.0, 1.0]) };
+    let m = MeasurementModel::Bearing {
+        sensor: geom,
+        azimuth_rad: 0.0,
+        elevation_rad: None,
+        sigma_azimuth_rad: 0.001,
+        sigma_elevation_rad: 0.0,
+    };
+    let u = update(&g, &linearize(&m, &g.mean)).unwrap();
+    assert!(u.posterior.mean[0].abs() < 30.0, "east {}", u.posterior.mean[0]);
+    // The linear update moves perpendicular to the predicted line of sight (0.05 rad
+    // east of north), so north shifts by about 500 * 0.05 = 25 m.
+    assert!((u.posterior.mean[1] - 10_025.0).abs() < 5.0, "north {}", u.posterior.mean[1]);
+    assert!(u.posterior.cov[(0, 0)] < 1000.0);
+    assert!(u.posterior.cov[(1, 1)] > 200_000.0);
+    assert_eq!(u.innovation.dim, 1);
+}
+
+/// When the target manoeuvres, the IMM moves probability to the manoeuvring mode; while
+/// it flies straight, back to the quiet one.
+#[test]
+fn imm_detects_a_manoeuvre() {
+    let cfg = ImmConfig {
+        models: [
+            NearlyConstantVelocity { q_horizontal_m2ps3: 0.05, q_vertical_m2ps3: 0.05 },
+            NearlyConstantVelocity { q_horizontal_m2ps3: 50.0, q_vertical_m2ps3: 5.0 },
+        ],
+        mean_sojourn_s: [30.0, 5.0],
+        n_modes: 2,
+        initial_probs: [0.5, 0.5],
+    };
+    let mut s = ImmState::new(
+        Gaussian { mean: Vector6::new(0.0, 0.0, 0.0, 20.0, 0.0, 0.0), cov: diag([25.0, 25.0, 25.0, 4.0, 4.0, 4.0]) },
+        &cfg,
+    );
+    let (mut x, mut y, mut vx, mut vy) = (0.0, 0.0, 20.0, 0.0);
+    for k in 0..40 {
+        if k >= 20 {
+            // Hard turn: velocity rotates to due north over a few seconds.
+            vx = (vx - 8.0f64).max(0.0);
+            vy = (vy + 8.0f64).min(20.0);
+        }
+        x += vx;
+        y += vy;
+        s = s.predict(&cfg, 1.0).unwrap();
+        s = s.update(&MeasurementModel::Position2 { z_m: [x, y], sigma_m: 2.0 }).unwrap().0;
+        if k == 19 {
+            assert!(s.probs[0] > 0.8, "quiet mode {:?}", s.probs);
+        }
+        if k == 22 {
+            assert!(s.probs[1] > 0.5, "manoeuvre mode {:?}", s.probs);
+        }
+    }
+    let c = s.combined();
+    assert!((c.mean[4] - 20.0).abs() < 2.0);
+}
+
+proptest! {
+    /// Whatever sequence of predictions and position, polar and bearing updates, the
+    /// covariance stays symmetric positive definite.
+    #[test]
+    fn covariance_stays_spd(steps in proptest::collection::vec((0.01f64..5.0, -5000.0f64..5000.0, -5000.0f64..5000.0, 0u8..3), 1..30)) {
+        let (_, geom) = geometry(52.02, 23.03);
+        let cv = NearlyConstantVelocity { q_horizontal_m2ps3: 1.0, q_vertical_m2ps3: 0.5 };
+        let mut g = Gaussian { mean: Vector6::new(1000.0, 1000.0, 200.0, 0.0, 0.0, 0.0), cov: diag([1e4, 1e4, 1e4, 100.0, 100.0, 100.0]) };
+        for (dt, zx, zy, kind) in steps {
+            g = cv.predict(&g, dt).unwrap();
+            let m = match kind {
+                0 => MeasurementModel::Position3 { z_m: [zx, zy, 100.0], sigma_m: 10.0 },
+                1 => {
+                    let v = geom.site_to_sensor.point(&nalgebra::Vector3::new(zx, zy, 300.0));
+                    let (r, a, e) = geodesy::enu_to_rae(&v);
+                    MeasurementModel::Polar { sensor: geom, range_m: r, azimuth_rad: a, elevation_rad: Some(e), sigma_range_m: 20.0, sigma_azimuth_rad: 0.01, sigma_elevation_rad: 0.02 }
+                }
+                _ => MeasurementModel::Bearing { sensor: geom, azimuth_rad: (zx / 1000.0).rem_euclid(6.28), elevation_rad: None, sigma_azimuth_rad: 0.02, sigma_elevation_rad: 0.0 },
+            };
+            if let Ok(u) = update(&g, &linearize(&m, &g.mean)) {
+                g = u.posterior;
+            }
+            prop_assert!((g.cov - g.cov.transpose()).abs().max() < 1e-9 * g.cov.abs().max().max(1.0));
+            prop_assert!(nalgebra::Cholesky::new(g.cov).is_some(), "not SPD: {}", g.cov);
+        }
+    }
+}
