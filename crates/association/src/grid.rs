@@ -1,0 +1,136 @@
+/// A uniform grid over 2D points for radius queries.
+///
+/// Points are bucketed by cell and sorted by (row, column), so the cells of one grid row
+/// that a query touches are contiguous: a radius query costs one binary search per
+/// touched row plus the points it visits. Building is a sort, `O(n log n)`; no hashing.
+#[derive(Debug, Clone, Default)]
+pub struct SpatialGrid {
+    cell_m: f64,
+    keys: Vec<u64>,
+    idx: Vec<u32>,
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    scratch: Vec<(u64, u32)>,
+}
+
+// Cell coordinates are offset so they stay positive in a u32 for any position within
+// +-2^31 cells of the origin; keys sort by row then column.
+const OFFSET: i64 = 1 << 31;
+
+impl SpatialGrid {
+    /// An empty grid.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn cell(&self, v: f64) -> i64 {
+        ((v / self.cell_m).floor() as i64).clamp(-OFFSET + 1, OFFSET - 2)
+    }
+
+    fn key(cx: i64, cy: i64) -> u64 {
+        (((cy + OFFSET) as u64) << 32) | ((cx + OFFSET) as u64)
+    }
+
+    /// Rebuilds the grid over `points` (x, y in metres) with square cells of `cell_m`.
+    /// Non-finite points are left out. Reuses the grid's buffers.
+    pub fn rebuild(&mut self, points: impl Iterator<Item = (f64, f64)>, cell_m: f64) {
+        self.cell_m = if cell_m.is_finite() && cell_m > 0.0 { cell_m } else { 1.0 };
+        self.scratch.clear();
+        self.xs.clear();
+        self.ys.clear();
+        for (i, (x, y)) in points.enumerate() {
+            self.xs.push(x);
+            self.ys.push(y);
+            if x.is_finite() && y.is_finite() {
+                let k = Self::key(self.cell(x), self.cell(y));
+                self.scratch.push((k, i as u32));
+            }
+        }
+        self.scratch.sort_unstable();
+        self.keys.clear();
+        self.idx.clear();
+        self.keys.extend(self.scratch.iter().map(|p| p.0));
+        self.idx.extend(self.scratch.iter().map(|p| p.1));
+    }
+
+    /// Number of indexed points.
+    pub fn len(&self) -> usize {
+        self.idx.len()
+    }
+
+    /// True when no point is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.idx.is_empty()
+    }
+
+    /// Calls `f(index)` for every point within `radius_m` of `(x, y)`.
+    pub fn for_each_within(&self, x: f64, y: f64, radius_m: f64, mut f: impl FnMut(usize)) {
+        if self.idx.is_empty() || !(radius_m >= 0.0) || !x.is_finite() || !y.is_finite() {
+            return;
+        }
+        let r2 = radius_m * radius_m;
+        let (cx0, cx1) = (self.cell(x - radius_m), self.cell(x + radius_m));
+        let (cy0, cy1) = (self.cell(y - radius_m), self.cell(y + radius_m));
+        // A huge radius would visit a huge number of empty rows; cap by scanning all.
+        if (cy1 - cy0) as usize > self.idx.len() {
+            for &i in &self.idx {
+                let (px, py) = (self.xs[i as usize], self.ys[i as usize]);
+                if (px - x) * (px - x) + (py - y) * (py - y) <= r2 {
+                    f(i as usize);
+                }
+            }
+            return;
+        }
+        for cy in cy0..=cy1 {
+            let lo = Self::key(cx0, cy);
+            let hi = Self::key(cx1, cy);
+            let start = self.keys.partition_point(|&k| k < lo);
+            for k in start..self.keys.len() {
+                if self.keys[k] > hi {
+                    break;
+                }
+                let i = self.idx[k] as usize;
+                let (px, py) = (self.xs[i], self.ys[i]);
+                if (px - x) * (px - x) + (py - y) * (py - y) <= r2 {
+                    f(i);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn radius_query_equals_brute_force(
+            pts in proptest::collection::vec((-5000.0f64..5000.0, -5000.0f64..5000.0), 0..200),
+            q in (-6000.0f64..6000.0, -6000.0f64..6000.0),
+            r in 0.0f64..3000.0,
+            cell in 10.0f64..2000.0,
+        ) {
+            let mut g = SpatialGrid::new();
+            g.rebuild(pts.iter().copied(), cell);
+            let mut got = Vec::new();
+            g.for_each_within(q.0, q.1, r, |i| got.push(i));
+            got.sort_unstable();
+            let want: Vec<usize> = pts.iter().enumerate()
+                .filter(|(_, p)| (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) <= r * r)
+                .map(|(i, _)| i).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn non_finite_points_are_ignored() {
+        let mut g = SpatialGrid::new();
+        g.rebuild([(0.0, 0.0), (f64::NAN, 1.0), (1.0, f64::INFINITY)].into_iter(), 10.0);
+        assert_eq!(g.len(), 1);
+        let mut n = 0;
+        g.for_each_within(0.0, 0.0, 1e9, |_| n += 1);
+        assert_eq!(n, 1);
+    }
+}
