@@ -76,11 +76,19 @@ impl Solver {
         cols: usize,
     ) -> Result<(Vec<Option<usize>>, f64), AssignmentError> {
         if cost.len() != rows * cols {
-            return Err(AssignmentError::Shape { rows, cols, len: cost.len() });
+            return Err(AssignmentError::Shape {
+                rows,
+                cols,
+                len: cost.len(),
+            });
         }
         for (k, &c) in cost.iter().enumerate() {
             if c.is_nan() || c == f64::NEG_INFINITY {
-                return Err(AssignmentError::InvalidCost { row: k / cols.max(1), col: k % cols.max(1), value: c });
+                return Err(AssignmentError::InvalidCost {
+                    row: k / cols.max(1),
+                    col: k % cols.max(1),
+                    value: c,
+                });
             }
         }
         if rows == 0 || cols == 0 {
@@ -89,7 +97,10 @@ impl Solver {
         if rows <= cols {
             self.solve_wide(cost, rows, cols)?;
             let total = (0..rows).map(|r| cost[r * cols + self.col4row[r]]).sum();
-            Ok((self.col4row[..rows].iter().map(|&c| Some(c)).collect(), total))
+            Ok((
+                self.col4row[..rows].iter().map(|&c| Some(c)).collect(),
+                total,
+            ))
         } else {
             let mut t = std::mem::take(&mut self.transposed);
             t.clear();
@@ -155,7 +166,9 @@ impl Solver {
                         self.shortest[j] = r;
                     }
                     // Among equals prefer an unassigned column: it ends the path sooner.
-                    if self.shortest[j] < lowest || (self.shortest[j] == lowest && self.row4col[j] == NONE) {
+                    if self.shortest[j] < lowest
+                        || (self.shortest[j] == lowest && self.row4col[j] == NONE)
+                    {
                         lowest = self.shortest[j];
                         index_lowest = it;
                     }
@@ -202,7 +215,11 @@ impl Solver {
 }
 
 /// Convenience wrapper around a fresh [`Solver`].
-pub fn solve(cost: &[f64], rows: usize, cols: usize) -> Result<(Vec<Option<usize>>, f64), AssignmentError> {
+pub fn solve(
+    cost: &[f64],
+    rows: usize,
+    cols: usize,
+) -> Result<(Vec<Option<usize>>, f64), AssignmentError> {
     Solver::new().solve(cost, rows, cols)
 }
 
@@ -213,7 +230,15 @@ mod tests {
 
     fn brute(cost: &[f64], rows: usize, cols: usize) -> f64 {
         // Exhaustive minimum over injective maps from the smaller side.
-        fn rec(cost: &[f64], rows: usize, cols: usize, r: usize, used: &mut Vec<bool>, acc: f64, best: &mut f64) {
+        fn rec(
+            cost: &[f64],
+            rows: usize,
+            cols: usize,
+            r: usize,
+            used: &mut Vec<bool>,
+            acc: f64,
+            best: &mut f64,
+        ) {
             if r == rows {
                 *best = best.min(acc);
                 return;
@@ -221,7 +246,15 @@ mod tests {
             for c in 0..cols {
                 if !used[c] {
                     used[c] = true;
-                    rec(cost, rows, cols, r + 1, used, acc + cost[r * cols + c], best);
+                    rec(
+                        cost,
+                        rows,
+                        cols,
+                        r + 1,
+                        used,
+                        acc + cost[r * cols + c],
+                        best,
+                    );
                     used[c] = false;
                 }
             }
@@ -272,8 +305,14 @@ mod tests {
         assert_eq!(a, vec![Some(1), Some(0)]);
         let c = [inf, 1.0, inf, 3.0];
         assert_eq!(solve(&c, 2, 2), Err(AssignmentError::Infeasible));
-        assert!(matches!(solve(&[f64::NAN], 1, 1), Err(AssignmentError::InvalidCost { .. })));
-        assert!(matches!(solve(&[1.0], 2, 2), Err(AssignmentError::Shape { .. })));
+        assert!(matches!(
+            solve(&[f64::NAN], 1, 1),
+            Err(AssignmentError::InvalidCost { .. })
+        ));
+        assert!(matches!(
+            solve(&[1.0], 2, 2),
+            Err(AssignmentError::Shape { .. })
+        ));
     }
 
     proptest! {

@@ -34,7 +34,11 @@ impl SpatialGrid {
     /// Rebuilds the grid over `points` (x, y in metres) with square cells of `cell_m`.
     /// Non-finite points are left out. Reuses the grid's buffers.
     pub fn rebuild(&mut self, points: impl Iterator<Item = (f64, f64)>, cell_m: f64) {
-        self.cell_m = if cell_m.is_finite() && cell_m > 0.0 { cell_m } else { 1.0 };
+        self.cell_m = if cell_m.is_finite() && cell_m > 0.0 {
+            cell_m
+        } else {
+            1.0
+        };
         self.scratch.clear();
         self.xs.clear();
         self.ys.clear();
@@ -127,7 +131,10 @@ mod tests {
     #[test]
     fn non_finite_points_are_ignored() {
         let mut g = SpatialGrid::new();
-        g.rebuild([(0.0, 0.0), (f64::NAN, 1.0), (1.0, f64::INFINITY)].into_iter(), 10.0);
+        g.rebuild(
+            [(0.0, 0.0), (f64::NAN, 1.0), (1.0, f64::INFINITY)].into_iter(),
+            10.0,
+        );
         assert_eq!(g.len(), 1);
         let mut n = 0;
         g.for_each_within(0.0, 0.0, 1e9, |_| n += 1);

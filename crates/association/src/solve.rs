@@ -86,11 +86,20 @@ impl Associator {
             ..Default::default()
         };
         for g in gated {
-            if g.track as usize >= n_tracks || g.detection as usize >= n_detections || g.track as usize >= miss_log.len() {
-                return Err(AssociationError::OutOfRange { track: g.track as usize, detection: g.detection as usize });
+            if g.track as usize >= n_tracks
+                || g.detection as usize >= n_detections
+                || g.track as usize >= miss_log.len()
+            {
+                return Err(AssociationError::OutOfRange {
+                    track: g.track as usize,
+                    detection: g.detection as usize,
+                });
             }
             if g.score.is_nan() {
-                return Err(AssociationError::NanScore { track: g.track as usize, detection: g.detection as usize });
+                return Err(AssociationError::NanScore {
+                    track: g.track as usize,
+                    detection: g.detection as usize,
+                });
             }
         }
         if gated.is_empty() {
@@ -114,7 +123,8 @@ impl Associator {
         }
         self.order.clear();
         self.order.extend(0..gated.len());
-        self.order.sort_unstable_by_key(|&i| (roots[i], gated[i].track, gated[i].detection));
+        self.order
+            .sort_unstable_by_key(|&i| (roots[i], gated[i].track, gated[i].detection));
         let order = std::mem::take(&mut self.order);
         let mut start = 0;
         while start < order.len() {
@@ -129,7 +139,9 @@ impl Associator {
                     self.solve_gnn(&cluster, miss_log, &mut sol)?;
                     sol.clusters_exact += 1;
                 }
-                Method::Jpda { max_exact_hypotheses } => {
+                Method::Jpda {
+                    max_exact_hypotheses,
+                } => {
                     if !solve_jpda_exact(&cluster, miss_log, max_exact_hypotheses, &mut sol) {
                         solve_jpda_cheap(&cluster, miss_log, &mut sol);
                         sol.clusters_approx += 1;
@@ -145,7 +157,12 @@ impl Associator {
         Ok(sol)
     }
 
-    fn solve_gnn(&mut self, cluster: &[Gated], miss_log: &[f64], sol: &mut Solution) -> Result<(), AssociationError> {
+    fn solve_gnn(
+        &mut self,
+        cluster: &[Gated],
+        miss_log: &[f64],
+        sol: &mut Solution,
+    ) -> Result<(), AssociationError> {
         let (tracks, dets) = local_indices(cluster);
         let nt = tracks.len();
         let nd = dets.len();
@@ -202,7 +219,10 @@ fn solve_jpda_exact(cluster: &[Gated], miss_log: &[f64], limit: usize, sol: &mut
     let mut options: Vec<Vec<(usize, f64)>> = vec![Vec::new(); tracks.len()];
     for g in cluster {
         let t = local(&tracks, g.track);
-        options[t].push((local(&dets, g.detection), g.score - miss_log[g.track as usize]));
+        options[t].push((
+            local(&dets, g.detection),
+            g.score - miss_log[g.track as usize],
+        ));
     }
     let mut bound: usize = 1;
     for o in &options {
@@ -212,7 +232,10 @@ fn solve_jpda_exact(cluster: &[Gated], miss_log: &[f64], limit: usize, sol: &mut
         }
     }
     // Scale: the best event's log-weight is at most the sum of positive maxima.
-    let offset: f64 = options.iter().map(|o| o.iter().map(|p| p.1).fold(0.0, f64::max)).sum();
+    let offset: f64 = options
+        .iter()
+        .map(|o| o.iter().map(|p| p.1).fold(0.0, f64::max))
+        .sum();
     let mut marg = vec![0.0; tracks.len() * dets.len()];
     let mut total = 0.0;
     let mut used = vec![false; dets.len()];
@@ -251,7 +274,15 @@ fn solve_jpda_exact(cluster: &[Gated], miss_log: &[f64], limit: usize, sol: &mut
         c.chosen[t] = None;
     }
     let nd = dets.len();
-    let mut ctx = Ctx { options: &options, used: &mut used, chosen: &mut chosen, marg: &mut marg, total: &mut total, nd, offset };
+    let mut ctx = Ctx {
+        options: &options,
+        used: &mut used,
+        chosen: &mut chosen,
+        marg: &mut marg,
+        total: &mut total,
+        nd,
+        offset,
+    };
     rec(&mut ctx, 0, 0.0);
     if !(total > 0.0) {
         return false;
@@ -316,7 +347,11 @@ mod tests {
     use super::*;
 
     fn g(track: u32, detection: u32, score: f64) -> Gated {
-        Gated { track, detection, score }
+        Gated {
+            track,
+            detection,
+            score,
+        }
     }
 
     /// Two tracks, two detections, crossing geometry: each detection is slightly closer
@@ -327,7 +362,9 @@ mod tests {
     fn gnn_finds_the_joint_optimum_not_the_greedy_one() {
         let miss = [-2.3, -2.3];
         let gated = [g(0, 0, 5.0), g(0, 1, 4.0), g(1, 0, 4.5), g(1, 1, -3.0)];
-        let s = Associator::new().associate(2, 2, &miss, &gated, Method::Gnn).unwrap();
+        let s = Associator::new()
+            .associate(2, 2, &miss, &gated, Method::Gnn)
+            .unwrap();
         assert_eq!(s.pairs, vec![(0, 1, 1.0), (1, 0, 1.0)]);
         assert_eq!(s.track_miss, vec![0.0, 0.0]);
     }
@@ -335,7 +372,9 @@ mod tests {
     /// A detection worse than a miss (score below ln(1 - Pd)) is left unassigned.
     #[test]
     fn gnn_prefers_a_miss_to_an_unlikely_detection() {
-        let s = Associator::new().associate(1, 1, &[-2.3], &[g(0, 0, -4.0)], Method::Gnn).unwrap();
+        let s = Associator::new()
+            .associate(1, 1, &[-2.3], &[g(0, 0, -4.0)], Method::Gnn)
+            .unwrap();
         assert!(s.pairs.is_empty());
         assert_eq!(s.track_miss, vec![1.0]);
         assert_eq!(s.detection_used, vec![0.0]);
@@ -346,7 +385,15 @@ mod tests {
     #[test]
     fn jpda_single_track_is_pda() {
         let s = Associator::new()
-            .associate(1, 2, &[-2.3], &[g(0, 0, 1.0), g(0, 1, 0.0)], Method::Jpda { max_exact_hypotheses: 100 })
+            .associate(
+                1,
+                2,
+                &[-2.3],
+                &[g(0, 0, 1.0), g(0, 1, 0.0)],
+                Method::Jpda {
+                    max_exact_hypotheses: 100,
+                },
+            )
             .unwrap();
         let l0 = (3.3f64).exp();
         let l1 = (2.3f64).exp();
@@ -363,7 +410,15 @@ mod tests {
     fn jpda_shares_a_contested_detection() {
         let miss = [-1.0, -1.0];
         let s = Associator::new()
-            .associate(2, 1, &miss, &[g(0, 0, 2.0), g(1, 0, 1.0)], Method::Jpda { max_exact_hypotheses: 100 })
+            .associate(
+                2,
+                1,
+                &miss,
+                &[g(0, 0, 2.0), g(1, 0, 1.0)],
+                Method::Jpda {
+                    max_exact_hypotheses: 100,
+                },
+            )
             .unwrap();
         // Event weights relative to "both missed": e^3, e^2, 1 (no event has both).
         let tot = 1.0 + 3f64.exp() + 2f64.exp();
@@ -383,12 +438,33 @@ mod tests {
             }
         }
         let miss = vec![-2.3; n as usize];
-        let s = Associator::new().associate(n as usize, n as usize, &miss, &gated, Method::Jpda { max_exact_hypotheses: 1000 }).unwrap();
+        let s = Associator::new()
+            .associate(
+                n as usize,
+                n as usize,
+                &miss,
+                &gated,
+                Method::Jpda {
+                    max_exact_hypotheses: 1000,
+                },
+            )
+            .unwrap();
         assert_eq!(s.clusters_approx, 1);
         for t in 0..n as usize {
-            let sum: f64 = s.pairs.iter().filter(|p| p.0 as usize == t).map(|p| p.2).sum::<f64>() + s.track_miss[t];
+            let sum: f64 = s
+                .pairs
+                .iter()
+                .filter(|p| p.0 as usize == t)
+                .map(|p| p.2)
+                .sum::<f64>()
+                + s.track_miss[t];
             assert!((sum - 1.0).abs() < 1e-9);
-            let own = s.pairs.iter().find(|p| p.0 as usize == t && p.1 as usize == t).map(|p| p.2).unwrap_or(0.0);
+            let own = s
+                .pairs
+                .iter()
+                .find(|p| p.0 as usize == t && p.1 as usize == t)
+                .map(|p| p.2)
+                .unwrap_or(0.0);
             assert!(own > 0.5, "track {t} own {own}");
         }
     }
@@ -396,8 +472,12 @@ mod tests {
     #[test]
     fn bad_input_is_an_error() {
         let mut a = Associator::new();
-        assert!(a.associate(1, 1, &[-1.0], &[g(0, 1, 1.0)], Method::Gnn).is_err());
-        assert!(a.associate(1, 1, &[-1.0], &[g(0, 0, f64::NAN)], Method::Gnn).is_err());
+        assert!(a
+            .associate(1, 1, &[-1.0], &[g(0, 1, 1.0)], Method::Gnn)
+            .is_err());
+        assert!(a
+            .associate(1, 1, &[-1.0], &[g(0, 0, f64::NAN)], Method::Gnn)
+            .is_err());
     }
 
     /// Independent clusters are solved independently: a far-away pair does not change
@@ -408,7 +488,9 @@ mod tests {
         let base = [g(0, 0, 5.0), g(0, 1, 4.0), g(1, 0, 4.5), g(1, 1, -3.0)];
         let mut more = base.to_vec();
         more.push(g(2, 2, 1.0));
-        let s = Associator::new().associate(3, 3, &miss, &more, Method::Gnn).unwrap();
+        let s = Associator::new()
+            .associate(3, 3, &miss, &more, Method::Gnn)
+            .unwrap();
         assert_eq!(s.pairs, vec![(0, 1, 1.0), (1, 0, 1.0), (2, 2, 1.0)]);
         assert_eq!(s.clusters_exact, 2);
     }

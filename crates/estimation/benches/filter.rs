@@ -1,17 +1,34 @@
 //! Hot paths of estimation: predict, position update, polar EKF update, IMM cycle.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use estimation::*;
-use geodesy::{LocalFrame, Lla};
+use geodesy::{Lla, LocalFrame};
 use nalgebra::{Matrix6, Vector6};
 
 fn bench(c: &mut Criterion) {
-    let g = Gaussian { mean: Vector6::new(1000.0, 2000.0, 100.0, 10.0, -5.0, 0.0), cov: Matrix6::identity() * 100.0 };
-    let cv = NearlyConstantVelocity { q_horizontal_m2ps3: 0.5, q_vertical_m2ps3: 0.1 };
-    c.bench_function("ncv_predict", |b| b.iter(|| cv.predict(black_box(&g), black_box(1.0))));
-    let pos = MeasurementModel::Position2 { z_m: [1010.0, 1995.0], sigma_m: 10.0 };
-    c.bench_function("kf_update_position2", |b| b.iter(|| update(black_box(&g), &linearize(black_box(&pos), &g.mean))));
-    let site = LocalFrame::new(Lla::try_from_degrees(52.0, 23.0, 100.0).unwrap_or_else(|_| unreachable!()));
-    let radar = LocalFrame::new(Lla::try_from_degrees(52.1, 23.1, 120.0).unwrap_or_else(|_| unreachable!()));
+    let g = Gaussian {
+        mean: Vector6::new(1000.0, 2000.0, 100.0, 10.0, -5.0, 0.0),
+        cov: Matrix6::identity() * 100.0,
+    };
+    let cv = NearlyConstantVelocity {
+        q_horizontal_m2ps3: 0.5,
+        q_vertical_m2ps3: 0.1,
+    };
+    c.bench_function("ncv_predict", |b| {
+        b.iter(|| cv.predict(black_box(&g), black_box(1.0)))
+    });
+    let pos = MeasurementModel::Position2 {
+        z_m: [1010.0, 1995.0],
+        sigma_m: 10.0,
+    };
+    c.bench_function("kf_update_position2", |b| {
+        b.iter(|| update(black_box(&g), &linearize(black_box(&pos), &g.mean)))
+    });
+    let site = LocalFrame::new(
+        Lla::try_from_degrees(52.0, 23.0, 100.0).unwrap_or_else(|_| unreachable!()),
+    );
+    let radar = LocalFrame::new(
+        Lla::try_from_degrees(52.1, 23.1, 120.0).unwrap_or_else(|_| unreachable!()),
+    );
     let geom = SensorGeometry::new(radar.transform_from(&site));
     let polar = MeasurementModel::Polar {
         sensor: geom,
@@ -21,11 +38,18 @@ fn bench(c: &mut Criterion) {
         sigma_range_m: 20.0,
         sigma_azimuth_rad: 0.01,
         sigma_elevation_rad: 0.01,
-        
     };
-    c.bench_function("ekf_update_polar3", |b| b.iter(|| update(black_box(&g), &linearize(black_box(&polar), &g.mean))));
+    c.bench_function("ekf_update_polar3", |b| {
+        b.iter(|| update(black_box(&g), &linearize(black_box(&polar), &g.mean)))
+    });
     let imm_cfg = ImmConfig {
-        models: [cv, NearlyConstantVelocity { q_horizontal_m2ps3: 20.0, q_vertical_m2ps3: 5.0 }],
+        models: [
+            cv,
+            NearlyConstantVelocity {
+                q_horizontal_m2ps3: 20.0,
+                q_vertical_m2ps3: 5.0,
+            },
+        ],
         mean_sojourn_s: [30.0, 5.0],
         n_modes: 2,
         initial_probs: [0.8, 0.2],

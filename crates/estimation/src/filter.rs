@@ -1,4 +1,6 @@
-use crate::{measurement::Linearized, motion::symmetrize, EstimationError, StateCovariance, StateVector};
+use crate::{
+    measurement::Linearized, motion::symmetrize, EstimationError, StateCovariance, StateVector,
+};
 use nalgebra::{Matrix3, Matrix6, Vector3};
 
 /// A Gaussian estimate of the 6D state.
@@ -43,7 +45,12 @@ impl Innovation {
         }
         let d2 = (lin.innovation.transpose() * s_inv * lin.innovation)[(0, 0)];
         let log_likelihood = -0.5 * (d2 + det.ln() + lin.dim as f64 * LN_2PI);
-        Ok(Self { mahalanobis2: d2, log_likelihood, dim: lin.dim, s_inv })
+        Ok(Self {
+            mahalanobis2: d2,
+            log_likelihood,
+            dim: lin.dim,
+            s_inv,
+        })
     }
 }
 
@@ -72,7 +79,10 @@ pub fn update(g: &Gaussian, lin: &Linearized) -> Result<UpdateOutcome, Estimatio
     if !posterior.is_finite() {
         return Err(EstimationError::NonFinite);
     }
-    Ok(UpdateOutcome { posterior, innovation })
+    Ok(UpdateOutcome {
+        posterior,
+        innovation,
+    })
 }
 
 /// Moment-matches a weighted mixture of Gaussians into one (weights need not be

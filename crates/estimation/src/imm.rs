@@ -28,7 +28,12 @@ pub struct ImmConfig {
 impl ImmConfig {
     /// A single-model configuration: a plain Kalman filter.
     pub fn single(model: NearlyConstantVelocity) -> Self {
-        Self { models: [model; MAX_MODES], mean_sojourn_s: [f64::INFINITY; MAX_MODES], n_modes: 1, initial_probs: [1.0, 0.0] }
+        Self {
+            models: [model; MAX_MODES],
+            mean_sojourn_s: [f64::INFINITY; MAX_MODES],
+            n_modes: 1,
+            initial_probs: [1.0, 0.0],
+        }
     }
 
     fn transition(&self, dt_s: f64) -> [[f64; MAX_MODES]; MAX_MODES] {
@@ -44,7 +49,11 @@ impl ImmConfig {
                 0.0
             };
             for (j, v) in row.iter_mut().enumerate().take(self.n_modes) {
-                *v = if i == j { 1.0 - leave } else { leave / (self.n_modes - 1) as f64 };
+                *v = if i == j {
+                    1.0 - leave
+                } else {
+                    leave / (self.n_modes - 1) as f64
+                };
             }
         }
         p
@@ -70,7 +79,11 @@ impl ImmState {
         for p in probs.iter_mut().take(cfg.n_modes) {
             *p /= s;
         }
-        Self { modes: [g; MAX_MODES], probs, n_modes: cfg.n_modes }
+        Self {
+            modes: [g; MAX_MODES],
+            probs,
+            n_modes: cfg.n_modes,
+        }
     }
 
     /// The moment-matched combined estimate.
@@ -78,7 +91,8 @@ impl ImmState {
         if self.n_modes == 1 {
             return self.modes[0];
         }
-        let comps: [(f64, Gaussian); MAX_MODES] = std::array::from_fn(|j| (self.probs[j], self.modes[j]));
+        let comps: [(f64, Gaussian); MAX_MODES] =
+            std::array::from_fn(|j| (self.probs[j], self.modes[j]));
         mixture_reduce(&comps[..self.n_modes]).unwrap_or(self.modes[0])
     }
 
@@ -91,13 +105,18 @@ impl ImmState {
         let n = self.n_modes;
         if n == 1 {
             let g = cfg.models[0].predict(&self.modes[0], dt_s)?;
-            return Ok(Self { modes: [g; MAX_MODES], probs: [1.0, 0.0], n_modes: 1 });
+            return Ok(Self {
+                modes: [g; MAX_MODES],
+                probs: [1.0, 0.0],
+                n_modes: 1,
+            });
         }
         let p = cfg.transition(dt_s);
         let mut out = *self;
         for j in 0..n {
             let c_j: f64 = (0..n).map(|i| p[i][j] * self.probs[i]).sum();
-            let comps: [(f64, Gaussian); MAX_MODES] = std::array::from_fn(|i| (p[i][j] * self.probs[i], self.modes[i]));
+            let comps: [(f64, Gaussian); MAX_MODES] =
+                std::array::from_fn(|i| (p[i][j] * self.probs[i], self.modes[i]));
             let mixed = mixture_reduce(&comps[..n]).unwrap_or(self.modes[j]);
             out.modes[j] = cfg.models[j].predict(&mixed, dt_s)?;
             out.probs[j] = c_j;
@@ -133,7 +152,11 @@ impl ImmState {
     /// of `hyps` is the target's, each hypothesis carries its own probability. Every mode
     /// is updated with every measurement and reduced to one Gaussian; mode probabilities
     /// follow the mode-conditioned likelihoods of the weighted measurements.
-    pub fn update_pda(&self, miss_weight: f64, hyps: &[(f64, MeasurementModel)]) -> Result<Self, EstimationError> {
+    pub fn update_pda(
+        &self,
+        miss_weight: f64,
+        hyps: &[(f64, MeasurementModel)],
+    ) -> Result<Self, EstimationError> {
         let n = self.n_modes;
         let mut out = *self;
         let mut comps: Vec<(f64, Gaussian)> = Vec::with_capacity(hyps.len() + 1);
@@ -151,7 +174,10 @@ impl ImmState {
         }
         for (k, (beta, _)) in hyps.iter().enumerate() {
             let row = &per_mode[k];
-            let max = row[..n].iter().map(|r| r.1).fold(f64::NEG_INFINITY, f64::max);
+            let max = row[..n]
+                .iter()
+                .map(|r| r.1)
+                .fold(f64::NEG_INFINITY, f64::max);
             let comb: f64 = (0..n).map(|j| self.probs[j] * (row[j].1 - max).exp()).sum();
             for (j, e) in evidence.iter_mut().enumerate().take(n) {
                 *e += beta * (row[j].1 - max).exp() / comb;

@@ -15,7 +15,10 @@ impl SensorGeometry {
     /// Builds from the exact transform between the two frames.
     pub fn new(site_to_sensor: FrameTransform) -> Self {
         let position_site_m = site_to_sensor.inverse().point(&Vector3::zeros());
-        Self { site_to_sensor, position_site_m }
+        Self {
+            site_to_sensor,
+            position_site_m,
+        }
     }
 }
 
@@ -85,7 +88,13 @@ impl MeasurementModel {
         match *self {
             Self::Position2 { z_m, .. } => Some(Vector3::new(z_m[0], z_m[1], 0.0)),
             Self::Position3 { z_m, .. } => Some(Vector3::new(z_m[0], z_m[1], z_m[2])),
-            Self::Polar { sensor, range_m, azimuth_rad, elevation_rad, .. } => {
+            Self::Polar {
+                sensor,
+                range_m,
+                azimuth_rad,
+                elevation_rad,
+                ..
+            } => {
                 let local = geodesy::rae_to_enu(range_m, azimuth_rad, elevation_rad.unwrap_or(0.0));
                 Some(sensor.site_to_sensor.inverse().point(&local))
             }
@@ -98,8 +107,70 @@ impl MeasurementModel {
     pub fn horizontal_sigma_m(&self) -> Option<f64> {
         match *self {
             Self::Position2 { sigma_m, .. } | Self::Position3 { sigma_m, .. } => Some(sigma_m),
-            Self::Polar { range_m, sigma_range_m, sigma_azimuth_rad, .. } => {
-                Some(sigma_range_m.max(range_m * sigma_azimuth_rad))
+            Self::Polar {
+                range_m,
+                sigma_range_m,
+                sigma_azimuth_rad,
+                ..
+            } => Some(sigma_range_m.max(range_m * sigma_azimuth_rad)),
+            Self::Bearing { .. } => None,
+        }
+    }
+
+    /// Covariance of [`Self::position_site_m`] in site ENU, m^2, with `unmeasured_var_m2`
+    /// on the up axis where height is not measured; `None` for bearings.
+    pub fn position_covariance_site_m2(&self, unmeasured_var_m2: f64) -> Option<Matrix3<f64>> {
+        match *self {
+            Self::Position2 { sigma_m, .. } => {
+                let v = sigma_m * sigma_m;
+                Some(Matrix3::from_diagonal(&Vector3::new(
+                    v,
+                    v,
+                    unmeasured_var_m2,
+                )))
+            }
+            Self::Position3 { sigma_m, .. } => Some(Matrix3::identity() * (sigma_m * sigma_m)),
+            Self::Polar {
+                sensor,
+                range_m,
+                azimuth_rad,
+                elevation_rad,
+                sigma_range_m,
+                sigma_azimuth_rad,
+                sigma_elevation_rad,
+            } => {
+                let el = elevation_rad.unwrap_or(0.0);
+                // d(east, north, up)/d(range, azimuth, elevation) in the sensor frame.
+                let (se, ce) = el.sin_cos();
+                let (sa, ca) = azimuth_rad.sin_cos();
+                let r = range_m;
+                let j = Matrix3::new(
+                    ce * sa,
+                    r * ce * ca,
+                    -r * se * sa,
+                    ce * ca,
+                    -r * ce * sa,
+                    -r * se * ca,
+                    se,
+                    0.0,
+                    r * ce,
+                );
+                let sig_e2 = if elevation_rad.is_some() {
+                    sigma_elevation_rad * sigma_elevation_rad
+                } else {
+                    0.0
+                };
+                let rm = Matrix3::from_diagonal(&Vector3::new(
+                    sigma_range_m * sigma_range_m,
+                    sigma_azimuth_rad * sigma_azimuth_rad,
+                    sig_e2,
+                ));
+                let rot = sensor.site_to_sensor.rotation.transpose();
+                let mut c = rot * j * rm * j.transpose() * rot.transpose();
+                if elevation_rad.is_none() {
+                    c[(2, 2)] += unmeasured_var_m2;
+                }
+                Some(c)
             }
             Self::Bearing { .. } => None,
         }
@@ -110,7 +181,9 @@ impl MeasurementModel {
         match self {
             Self::Position2 { .. } => false,
             Self::Position3 { .. } => true,
-            Self::Polar { elevation_rad, .. } | Self::Bearing { elevation_rad, .. } => elevation_rad.is_some(),
+            Self::Polar { elevation_rad, .. } | Self::Bearing { elevation_rad, .. } => {
+                elevation_rad.is_some()
+            }
         }
     }
 }
@@ -188,7 +261,13 @@ pub fn linearize(m: &MeasurementModel, x: &StateVector) -> Linearized {
                 }
             }
         }
-        MeasurementModel::Bearing { sensor, azimuth_rad, elevation_rad, sigma_azimuth_rad, sigma_elevation_rad } => {
+        MeasurementModel::Bearing {
+            sensor,
+            azimuth_rad,
+            elevation_rad,
+            sigma_azimuth_rad,
+            sigma_elevation_rad,
+        } => {
             let (v, rot) = sensor_vector(&sensor, x);
             let (_, az, el, j) = rae_jacobian(&v);
             let jr = j * rot;
@@ -210,7 +289,10 @@ pub fn linearize(m: &MeasurementModel, x: &StateVector) -> Linearized {
 }
 
 fn sensor_vector(sensor: &SensorGeometry, x: &StateVector) -> (Vector3<f64>, Matrix3<f64>) {
-    (sensor.site_to_sensor.point(&position(x)), sensor.site_to_sensor.rotation)
+    (
+        sensor.site_to_sensor.point(&position(x)),
+        sensor.site_to_sensor.rotation,
+    )
 }
 
 /// Range, azimuth, elevation of a sensor-frame vector and their Jacobian (rows r, az, el).

@@ -31,7 +31,11 @@ impl NearlyConstantVelocity {
         let dt3 = dt2 * dt_s;
         let mut q = Matrix6::zeros();
         for i in 0..3 {
-            let s = if i == 2 { self.q_vertical_m2ps3 } else { self.q_horizontal_m2ps3 };
+            let s = if i == 2 {
+                self.q_vertical_m2ps3
+            } else {
+                self.q_horizontal_m2ps3
+            };
             q[(i, i)] = s * dt3 / 3.0;
             q[(i, i + 3)] = s * dt2 / 2.0;
             q[(i + 3, i)] = s * dt2 / 2.0;
@@ -51,7 +55,10 @@ impl NearlyConstantVelocity {
         let f = Self::transition(dt_s);
         let mut cov = f * g.cov * f.transpose() + self.noise(dt_s);
         symmetrize(&mut cov);
-        Ok(Gaussian { mean: f * g.mean, cov })
+        Ok(Gaussian {
+            mean: f * g.mean,
+            cov,
+        })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Known-answer and property tests of the filters.
 use approx::assert_abs_diff_eq;
 use estimation::*;
-use geodesy::{LocalFrame, Lla};
+use geodesy::{Lla, LocalFrame};
 use nalgebra::{Matrix6, Vector6};
 use proptest::prelude::*;
 
@@ -18,22 +18,44 @@ fn diag(v: [f64; 6]) -> Matrix6<f64> {
 ///     = [[20.8333, 4.1667], [4.1667, 20.8333]].
 #[test]
 fn hand_computed_kalman_step() {
-    let cv = NearlyConstantVelocity { q_horizontal_m2ps3: 0.0, q_vertical_m2ps3: 0.0 };
-    let g = Gaussian { mean: Vector6::new(0.0, 0.0, 0.0, 10.0, 0.0, 0.0), cov: diag([100.0, 100.0, 100.0, 25.0, 25.0, 25.0]) };
+    let cv = NearlyConstantVelocity {
+        q_horizontal_m2ps3: 0.0,
+        q_vertical_m2ps3: 0.0,
+    };
+    let g = Gaussian {
+        mean: Vector6::new(0.0, 0.0, 0.0, 10.0, 0.0, 0.0),
+        cov: diag([100.0, 100.0, 100.0, 25.0, 25.0, 25.0]),
+    };
     let p = cv.predict(&g, 1.0).unwrap();
     assert_abs_diff_eq!(p.mean[0], 10.0);
     assert_abs_diff_eq!(p.cov[(0, 0)], 125.0);
     assert_abs_diff_eq!(p.cov[(0, 3)], 25.0);
-    let m = MeasurementModel::Position2 { z_m: [40.0, 0.0], sigma_m: 5.0 };
+    let m = MeasurementModel::Position2 {
+        z_m: [40.0, 0.0],
+        sigma_m: 5.0,
+    };
     let u = update(&p, &linearize(&m, &p.mean)).unwrap();
     assert_abs_diff_eq!(u.posterior.mean[0], 35.0, epsilon = 1e-9);
     assert_abs_diff_eq!(u.posterior.mean[3], 15.0, epsilon = 1e-9);
-    assert_abs_diff_eq!(u.posterior.cov[(0, 0)], 125.0 - 125.0 * 125.0 / 150.0, epsilon = 1e-9);
-    assert_abs_diff_eq!(u.posterior.cov[(0, 3)], 25.0 - 125.0 * 25.0 / 150.0, epsilon = 1e-9);
-    assert_abs_diff_eq!(u.posterior.cov[(3, 3)], 25.0 - 25.0 * 25.0 / 150.0, epsilon = 1e-9);
+    assert_abs_diff_eq!(
+        u.posterior.cov[(0, 0)],
+        125.0 - 125.0 * 125.0 / 150.0,
+        epsilon = 1e-9
+    );
+    assert_abs_diff_eq!(
+        u.posterior.cov[(0, 3)],
+        25.0 - 125.0 * 25.0 / 150.0,
+        epsilon = 1e-9
+    );
+    assert_abs_diff_eq!(
+        u.posterior.cov[(3, 3)],
+        25.0 - 25.0 * 25.0 / 150.0,
+        epsilon = 1e-9
+    );
     // Innovation statistics: east innovation 30 with S = 150, north 0 with S = 125 + 25.
     assert_abs_diff_eq!(u.innovation.mahalanobis2, 900.0 / 150.0, epsilon = 1e-9);
-    let ll = -0.5 * (900.0 / 150.0 + (150.0f64 * 150.0).ln() + 2.0 * (2.0 * std::f64::consts::PI).ln());
+    let ll =
+        -0.5 * (900.0 / 150.0 + (150.0f64 * 150.0).ln() + 2.0 * (2.0 * std::f64::consts::PI).ln());
     assert_abs_diff_eq!(u.innovation.log_likelihood, ll, epsilon = 1e-9);
     // The untouched up axis keeps its prior.
     assert_abs_diff_eq!(u.posterior.cov[(2, 2)], 125.0, epsilon = 1e-9);
@@ -43,13 +65,24 @@ fn hand_computed_kalman_step() {
 /// [[q dt^3/3, q dt^2/2], [q dt^2/2, q dt]] = [[8, 6], [6, 6]].
 #[test]
 fn hand_computed_process_noise() {
-    let cv = NearlyConstantVelocity { q_horizontal_m2ps3: 3.0, q_vertical_m2ps3: 1.0 };
+    let cv = NearlyConstantVelocity {
+        q_horizontal_m2ps3: 3.0,
+        q_vertical_m2ps3: 1.0,
+    };
     let q = cv.noise(2.0);
     assert_abs_diff_eq!(q[(0, 0)], 8.0);
     assert_abs_diff_eq!(q[(0, 3)], 6.0);
     assert_abs_diff_eq!(q[(3, 3)], 6.0);
     assert_abs_diff_eq!(q[(2, 2)], 8.0 / 3.0);
-    assert!(cv.predict(&Gaussian { mean: Vector6::zeros(), cov: Matrix6::identity() }, -1.0).is_err());
+    assert!(cv
+        .predict(
+            &Gaussian {
+                mean: Vector6::zeros(),
+                cov: Matrix6::identity()
+            },
+            -1.0
+        )
+        .is_err());
 }
 
 fn geometry(lat: f64, lon: f64) -> (LocalFrame, SensorGeometry) {
@@ -65,7 +98,9 @@ fn polar_jacobian_matches_finite_differences() {
     let (_, geom) = geometry(53.0, 24.0);
     let x = Vector6::new(90_000.0, 100_000.0, 3_000.0, 0.0, 0.0, 0.0);
     let meas = |x: &Vector6<f64>| {
-        let v = geom.site_to_sensor.point(&nalgebra::Vector3::new(x[0], x[1], x[2]));
+        let v = geom
+            .site_to_sensor
+            .point(&nalgebra::Vector3::new(x[0], x[1], x[2]));
         geodesy::enu_to_rae(&v)
     };
     let (r0, a0, e0) = meas(&x);
@@ -88,7 +123,11 @@ fn polar_jacobian_matches_finite_differences() {
         let (rp, ap, ep) = meas(&xp);
         let (rm, am, em) = meas(&xm);
         assert_abs_diff_eq!(lin.h[(0, c)], (rp - rm) / 2.0, epsilon = 1e-6);
-        assert_abs_diff_eq!(lin.h[(1, c)], geodesy::wrap_pi(ap - am) / 2.0, epsilon = 1e-9);
+        assert_abs_diff_eq!(
+            lin.h[(1, c)],
+            geodesy::wrap_pi(ap - am) / 2.0,
+            epsilon = 1e-9
+        );
         assert_abs_diff_eq!(lin.h[(2, c)], (ep - em) / 2.0, epsilon = 1e-9);
     }
 }
@@ -131,7 +170,10 @@ fn polar_ekf_converges_at_long_range_with_curvature() {
 fn bearing_update_moves_across_the_line_of_sight() {
     let (_, geom) = geometry(52.0, 23.0);
     // Sensor at the origin (plus 50 m height); target due north 10 km, estimate 500 m east.
-    let g = Gaussian { mean: Vector6::new(500.0, 10_000.0, 0.0, 0.0, 0.0, 0.0), cov: diag([250_000.0, 250_000.0, 1e4, 1.0, 1.0, 1.0]) };
+    let g = Gaussian {
+        mean: Vector6::new(500.0, 10_000.0, 0.0, 0.0, 0.0, 0.0),
+        cov: diag([250_000.0, 250_000.0, 1e4, 1.0, 1.0, 1.0]),
+    };
     let m = MeasurementModel::Bearing {
         sensor: geom,
         azimuth_rad: 0.0,
@@ -140,10 +182,18 @@ fn bearing_update_moves_across_the_line_of_sight() {
         sigma_elevation_rad: 0.0,
     };
     let u = update(&g, &linearize(&m, &g.mean)).unwrap();
-    assert!(u.posterior.mean[0].abs() < 30.0, "east {}", u.posterior.mean[0]);
+    assert!(
+        u.posterior.mean[0].abs() < 30.0,
+        "east {}",
+        u.posterior.mean[0]
+    );
     // The linear update moves perpendicular to the predicted line of sight (0.05 rad
     // east of north), so north shifts by about 500 * 0.05 = 25 m.
-    assert!((u.posterior.mean[1] - 10_025.0).abs() < 5.0, "north {}", u.posterior.mean[1]);
+    assert!(
+        (u.posterior.mean[1] - 10_025.0).abs() < 5.0,
+        "north {}",
+        u.posterior.mean[1]
+    );
     assert!(u.posterior.cov[(0, 0)] < 1000.0);
     assert!(u.posterior.cov[(1, 1)] > 200_000.0);
     assert_eq!(u.innovation.dim, 1);
@@ -155,15 +205,24 @@ fn bearing_update_moves_across_the_line_of_sight() {
 fn imm_detects_a_manoeuvre() {
     let cfg = ImmConfig {
         models: [
-            NearlyConstantVelocity { q_horizontal_m2ps3: 0.05, q_vertical_m2ps3: 0.05 },
-            NearlyConstantVelocity { q_horizontal_m2ps3: 50.0, q_vertical_m2ps3: 5.0 },
+            NearlyConstantVelocity {
+                q_horizontal_m2ps3: 0.05,
+                q_vertical_m2ps3: 0.05,
+            },
+            NearlyConstantVelocity {
+                q_horizontal_m2ps3: 50.0,
+                q_vertical_m2ps3: 5.0,
+            },
         ],
         mean_sojourn_s: [30.0, 5.0],
         n_modes: 2,
         initial_probs: [0.5, 0.5],
     };
     let mut s = ImmState::new(
-        Gaussian { mean: Vector6::new(0.0, 0.0, 0.0, 20.0, 0.0, 0.0), cov: diag([25.0, 25.0, 25.0, 4.0, 4.0, 4.0]) },
+        Gaussian {
+            mean: Vector6::new(0.0, 0.0, 0.0, 20.0, 0.0, 0.0),
+            cov: diag([25.0, 25.0, 25.0, 4.0, 4.0, 4.0]),
+        },
         &cfg,
     );
     let (mut x, mut y, mut vx, mut vy) = (0.0, 0.0, 20.0, 0.0);
@@ -176,7 +235,13 @@ fn imm_detects_a_manoeuvre() {
         x += vx;
         y += vy;
         s = s.predict(&cfg, 1.0).unwrap();
-        s = s.update(&MeasurementModel::Position2 { z_m: [x, y], sigma_m: 2.0 }).unwrap().0;
+        s = s
+            .update(&MeasurementModel::Position2 {
+                z_m: [x, y],
+                sigma_m: 2.0,
+            })
+            .unwrap()
+            .0;
         if k == 19 {
             assert!(s.probs[0] > 0.8, "quiet mode {:?}", s.probs);
         }

@@ -113,8 +113,16 @@ impl Ecef {
         let lon = y.atan2(x);
         if p < 1e-9 {
             // On the polar axis the longitude is arbitrary; latitude is +-90.
-            let lat = if z >= 0.0 { std::f64::consts::FRAC_PI_2 } else { -std::f64::consts::FRAC_PI_2 };
-            return Lla { lat_rad: lat, lon_rad: 0.0, alt_m: z.abs() - b };
+            let lat = if z >= 0.0 {
+                std::f64::consts::FRAC_PI_2
+            } else {
+                -std::f64::consts::FRAC_PI_2
+            };
+            return Lla {
+                lat_rad: lat,
+                lon_rad: 0.0,
+                alt_m: z.abs() - b,
+            };
         }
         // Bowring's parametric-latitude start followed by two Newton-like refinements:
         // accurate to micrometres near the surface, and simpler to audit than Zhu's full
@@ -133,7 +141,11 @@ impl Ecef {
         } else {
             z / slat - n * (1.0 - e2)
         };
-        Lla { lat_rad: lat, lon_rad: lon, alt_m: alt }
+        Lla {
+            lat_rad: lat,
+            lon_rad: lon,
+            alt_m: alt,
+        }
     }
 }
 
@@ -156,11 +168,21 @@ impl LocalFrame {
         let (slat, clat) = origin.lat_rad.sin_cos();
         let (slon, clon) = origin.lon_rad.sin_cos();
         let r = Matrix3::new(
-            -slon, clon, 0.0, //
-            -slat * clon, -slat * slon, clat, //
-            clat * clon, clat * slon, slat,
+            -slon,
+            clon,
+            0.0, //
+            -slat * clon,
+            -slat * slon,
+            clat, //
+            clat * clon,
+            clat * slon,
+            slat,
         );
-        Self { origin, origin_ecef: origin.to_ecef().0, ecef_to_enu: r }
+        Self {
+            origin,
+            origin_ecef: origin.to_ecef().0,
+            ecef_to_enu: r,
+        }
     }
 
     /// The frame's origin.
@@ -198,7 +220,10 @@ impl LocalFrame {
     pub fn transform_from(&self, other: &LocalFrame) -> FrameTransform {
         let rotation = self.ecef_to_enu * other.ecef_to_enu.transpose();
         let translation = self.ecef_to_enu * (other.origin_ecef - self.origin_ecef);
-        FrameTransform { rotation, translation }
+        FrameTransform {
+            rotation,
+            translation,
+        }
     }
 }
 
@@ -225,7 +250,10 @@ impl FrameTransform {
     /// The inverse transform.
     pub fn inverse(&self) -> FrameTransform {
         let rt = self.rotation.transpose();
-        FrameTransform { rotation: rt, translation: -(rt * self.translation) }
+        FrameTransform {
+            rotation: rt,
+            translation: -(rt * self.translation),
+        }
     }
 }
 

@@ -156,7 +156,10 @@ impl SensorTable {
 
     /// All sensors with their indices.
     pub fn iter(&self) -> impl Iterator<Item = (SensorIndex, &Sensor)> {
-        self.sensors.iter().enumerate().map(|(i, s)| (SensorIndex(i as u32), s))
+        self.sensors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (SensorIndex(i as u32), s))
     }
 }
 
@@ -291,6 +294,8 @@ pub struct TrackReport {
     pub position_cov_m2: [f64; 6],
     /// Geodetic position, when the run has an origin.
     pub lla: Option<Lla>,
+    /// Probability that the track is a real object (integrated-PDA existence).
+    pub existence: f64,
     /// Number of detections that updated the track.
     pub updates: u32,
     /// Time of the last update, seconds.

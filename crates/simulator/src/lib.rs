@@ -1,0 +1,18 @@
+//! Seeded simulation: truth trajectories and the detections sensors would make of them.
+//!
+//! Every random process takes an explicit seed (ChaCha8, portable and stable across
+//! platforms), so the same parameters give byte-identical output. Pure: no IO, no clock.
+//! Never depends on the tracker, so simulations can feed any tracker.
+#![deny(missing_docs)]
+
+pub mod mtt;
+pub mod radar;
+
+/// Errors from simulation parameters.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimulationError {
+    /// A parameter is out of range.
+    #[error("invalid simulation parameter `{0}`: {1}")]
+    Parameter(&'static str, String),
+}

@@ -1,0 +1,245 @@
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use formats::DetectionParser;
+use geodesy::Lla;
+use indicatif::{ProgressBar, ProgressStyle};
+use model::SensorTable;
+use std::{
+    fs::File,
+    io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write},
+    path::PathBuf,
+    time::Instant,
+};
+use tracker::{Tracker, TrackerConfig};
+
+#[derive(Args)]
+pub struct TrackArgs {
+    /// Detections, JSON Lines (`-` for standard input).
+    input: String,
+    /// Where to write tracks (`-` for standard output).
+    #[arg(short, long, default_value = "-")]
+    output: String,
+    /// Sensors file (JSON Lines): positions for polar and bearing measurements.
+    #[arg(long)]
+    sensors: Option<PathBuf>,
+    /// Site origin as LAT,LON,ALT_M (degrees, degrees, metres above the ellipsoid).
+    #[arg(long, value_parser = parse_origin, allow_hyphen_values = true)]
+    origin: Option<Lla>,
+    /// Tracker configuration (TOML; see docs/tracker-config.md).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// What to do with a bad input line.
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    on_error: OnError,
+    /// Do not print the summary on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnError {
+    /// Stop at the first bad line with an error naming the line and field.
+    Fail,
+    /// Count and log bad lines, and go on.
+    Skip,
+}
+
+fn parse_origin(s: &str) -> Result<Lla, String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() != 3 {
+        return Err("expected LAT,LON,ALT_M, for example 52.23,21.01,110".into());
+    }
+    let mut v = [0.0; 3];
+    for (i, p) in parts.iter().enumerate() {
+        v[i] = p
+            .parse::<f64>()
+            .map_err(|_| format!("`{p}` is not a number"))?;
+    }
+    Lla::try_from_degrees(v[0], v[1], v[2]).map_err(|e| e.to_string())
+}
+
+pub fn load_config(path: Option<&PathBuf>) -> Result<TrackerConfig> {
+    let Some(path) = path else {
+        return Ok(TrackerConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading tracker config {}", path.display()))?;
+    let cfg: TrackerConfig =
+        toml::from_str(&text).with_context(|| format!("in tracker config {}", path.display()))?;
+    let problems = cfg.problems();
+    if !problems.is_empty() {
+        bail!(
+            "tracker config {} has {} problem(s):\n  {}",
+            path.display(),
+            problems.len(),
+            problems.join("\n  ")
+        );
+    }
+    Ok(cfg)
+}
+
+pub fn load_sensors(path: Option<&PathBuf>) -> Result<SensorTable> {
+    let Some(path) = path else {
+        return Ok(SensorTable::new());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading sensors file {}", path.display()))?;
+    formats::parse_sensors(&text).map_err(|errs| {
+        let list: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "sensors file {} has {} problem(s):\n  {}",
+            path.display(),
+            list.len(),
+            list.join("\n  ")
+        )
+    })
+}
+
+// Rejected lines are logged individually up to this many, then only counted, so a
+// wholly wrong file does not flood the terminal.
+const MAX_LOGGED_REJECTIONS: u64 = 20;
+
+pub fn run(args: TrackArgs) -> Result<()> {
+    let cfg = load_config(args.config.as_ref())?;
+    let sensors = load_sensors(args.sensors.as_ref())?;
+    let mut tracker = Tracker::new(cfg, args.origin, &sensors)?;
+    let mut parser = DetectionParser::new(sensors);
+
+    let (reader, size): (Box<dyn Read>, Option<u64>) = if args.input == "-" {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let f = File::open(&args.input)
+            .with_context(|| format!("opening detections {}", args.input))?;
+        let size = f.metadata().ok().map(|m| m.len());
+        (Box::new(f), size)
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let out: Box<dyn Write> = if args.output == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(File::create(&args.output).with_context(|| format!("creating {}", args.output))?)
+    };
+    let mut out = BufWriter::with_capacity(1 << 16, out);
+
+    let progress = match size {
+        Some(n) if std::io::stderr().is_terminal() && !args.quiet => {
+            let pb = ProgressBar::new(n);
+            pb.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:40} {bytes}/{total_bytes} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            Some(pb)
+        }
+        _ => None,
+    };
+
+    let start = Instant::now();
+    let mut line = Vec::with_capacity(512);
+    let mut line_no: u64 = 0;
+    let mut bytes: u64 = 0;
+    let mut rejected: u64 = 0;
+    let mut track_lines: u64 = 0;
+    let mut write_err: Option<std::io::Error> = None;
+    let mut emit = |_t: f64, reports: &[model::TrackReport]| {
+        if write_err.is_some() {
+            return;
+        }
+        for r in reports {
+            if let Err(e) = formats::write_track(&mut out, r) {
+                write_err = Some(e);
+                return;
+            }
+        }
+        track_lines += reports.len() as u64;
+    };
+    let mut failure: Option<anyhow::Error> = None;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("reading {} after line {line_no}", args.input))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        bytes += n as u64;
+        if let Some(pb) = &progress {
+            if line_no % 4096 == 0 {
+                pb.set_position(bytes);
+            }
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let outcome = match parser.parse_line(text, line_no) {
+            Ok(None) => continue,
+            Ok(Some(det)) => {
+                // A sensor first named in this detection: register it with the tracker
+                // under the same index.
+                while tracker.sensor_count() < parser.sensors().len() {
+                    match parser
+                        .sensors()
+                        .get(model::SensorIndex(tracker.sensor_count() as u32))
+                    {
+                        Some(s) => tracker.add_sensor(s),
+                        None => break,
+                    }
+                }
+                tracker
+                    .push(det, &mut emit)
+                    .map_err(|e| anyhow::anyhow!("line {line_no}: {e}"))
+            }
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        };
+        if let Err(e) = outcome {
+            rejected += 1;
+            match args.on_error {
+                OnError::Fail => {
+                    failure = Some(e.context(format!(
+                        "in {} (use --on-error skip to count and skip bad lines)",
+                        args.input
+                    )));
+                    break;
+                }
+                OnError::Skip => {
+                    if rejected <= MAX_LOGGED_REJECTIONS {
+                        tracing::warn!(line = line_no, "rejected: {e:#}");
+                    } else if rejected == MAX_LOGGED_REJECTIONS + 1 {
+                        tracing::warn!("further rejections are counted, not logged");
+                    }
+                }
+            }
+        }
+    }
+    // Whatever was accepted is tracked and written, also when a bad line stopped the run.
+    tracker.finish(&mut emit);
+    drop(emit);
+    if let Some(e) = write_err {
+        return Err(e).with_context(|| format!("writing tracks to {}", args.output));
+    }
+    out.flush()
+        .with_context(|| format!("writing tracks to {}", args.output))?;
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let s = tracker.stats();
+    if !args.quiet {
+        eprintln!(
+            "skyfence track: {} lines, {} detections accepted, {} rejected ({} too old), {} tracks confirmed, {} track lines, {:.3} s, {:.0} detections/s",
+            line_no,
+            s.accepted,
+            rejected,
+            s.rejected_too_old,
+            s.tracks_confirmed,
+            track_lines,
+            secs,
+            s.accepted as f64 / secs.max(1e-9)
+        );
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,172 @@
+//! Initiators: two-point initiation from position measurements, and crossing bearings
+//! from two passive sensors.
+use estimation::{Gaussian, MeasurementModel, SensorGeometry};
+use model::SensorIndex;
+use nalgebra::{Matrix3, Matrix6, Vector3, Vector6};
+
+/// An unassigned position detection waiting for a partner.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Seed {
+    pub time_s: f64,
+    pub position_m: Vector3<f64>,
+    pub cov_m2: Matrix3<f64>,
+    pub has_height: bool,
+    pub used: bool,
+}
+
+/// An unassigned bearing waiting for a crossing one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BearingSeed {
+    pub time_s: f64,
+    pub sensor: SensorIndex,
+    pub geometry: SensorGeometry,
+    pub azimuth_rad: f64,
+    pub elevation_rad: Option<f64>,
+    pub sigma_azimuth_rad: f64,
+    pub used: bool,
+}
+
+impl BearingSeed {
+    pub fn from_model(time_s: f64, sensor: SensorIndex, m: &MeasurementModel) -> Option<Self> {
+        match *m {
+            MeasurementModel::Bearing {
+                sensor: geometry,
+                azimuth_rad,
+                elevation_rad,
+                sigma_azimuth_rad,
+                ..
+            } => Some(Self {
+                time_s,
+                sensor,
+                geometry,
+                azimuth_rad,
+                elevation_rad,
+                sigma_azimuth_rad,
+                used: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Unit line-of-sight in site ENU.
+    fn direction_site(&self) -> Vector3<f64> {
+        let local = geodesy::rae_to_enu(1.0, self.azimuth_rad, self.elevation_rad.unwrap_or(0.0));
+        self.geometry.site_to_sensor.inverse().vector(&local)
+    }
+}
+
+/// Parameters for a two-point start.
+pub(crate) struct TwoPoint {
+    pub unmeasured_height_var_m2: f64,
+    pub assumed_height_m: f64,
+}
+
+/// The Gaussian after two position measurements `dt_s` apart (two-point differencing:
+/// velocity from the difference, covariance propagated exactly for the linear map).
+pub(crate) fn two_point(
+    seed: &Seed,
+    pos_m: &Vector3<f64>,
+    cov_m2: &Matrix3<f64>,
+    has_height: bool,
+    dt_s: f64,
+    p: &TwoPoint,
+) -> Gaussian {
+    let mut p1 = seed.position_m;
+    let mut p2 = *pos_m;
+    let mut c1 = seed.cov_m2;
+    let mut c2 = *cov_m2;
+    let both_height = seed.has_height && has_height;
+    if !has_height {
+        p2.z = if seed.has_height {
+            p1.z
+        } else {
+            p.assumed_height_m
+        };
+    }
+    if !both_height {
+        // Without two heights there is no vertical rate: keep the height and let later
+        // measurements settle it.
+        p1.z = p2.z;
+        for k in 0..3 {
+            c1[(2, k)] = 0.0;
+            c1[(k, 2)] = 0.0;
+        }
+        c1[(2, 2)] = 0.0;
+        if !has_height {
+            for k in 0..2 {
+                c2[(2, k)] = 0.0;
+                c2[(k, 2)] = 0.0;
+            }
+            c2[(2, 2)] = if seed.has_height {
+                seed.cov_m2[(2, 2)]
+            } else {
+                p.unmeasured_height_var_m2
+            };
+        }
+    }
+    let v = (p2 - p1) / dt_s;
+    let mut mean = Vector6::zeros();
+    mean.fixed_rows_mut::<3>(0).copy_from(&p2);
+    mean.fixed_rows_mut::<3>(3).copy_from(&v);
+    let mut cov = Matrix6::zeros();
+    cov.fixed_view_mut::<3, 3>(0, 0).copy_from(&c2);
+    cov.fixed_view_mut::<3, 3>(0, 3).copy_from(&(c2 / dt_s));
+    cov.fixed_view_mut::<3, 3>(3, 0).copy_from(&(c2 / dt_s));
+    let mut vel = (c1 + c2) / (dt_s * dt_s);
+    if !both_height {
+        // Vertical speed of a target whose height is not measured: a few m/s.
+        vel[(2, 2)] = 25.0;
+    }
+    cov.fixed_view_mut::<3, 3>(3, 3).copy_from(&vel);
+    Gaussian { mean, cov }
+}
+
+/// Where two bearings cross, in site ENU, with a covariance; `None` when the rays are
+/// near parallel, cross behind a sensor, or too far away.
+pub(crate) fn cross_bearings(
+    a: &BearingSeed,
+    b: &BearingSeed,
+    max_range_m: f64,
+    min_crossing_rad: f64,
+    assumed_height_m: f64,
+    height_var_m2: f64,
+    max_speed_mps: f64,
+) -> Option<Gaussian> {
+    let pa = a.geometry.position_site_m;
+    let pb = b.geometry.position_site_m;
+    let da = a.direction_site();
+    let db = b.direction_site();
+    // Horizontal crossing of p_a + s u_a = p_b + r u_b.
+    let ua = nalgebra::Vector2::new(da.x, da.y);
+    let ub = nalgebra::Vector2::new(db.x, db.y);
+    let (na, nb) = (ua.norm(), ub.norm());
+    if na < 1e-6 || nb < 1e-6 {
+        return None;
+    }
+    let (ua, ub) = (ua / na, ub / nb);
+    let cross = ua.x * ub.y - ua.y * ub.x;
+    if cross.abs() < min_crossing_rad.sin() {
+        return None;
+    }
+    let d = nalgebra::Vector2::new(pb.x - pa.x, pb.y - pa.y);
+    let s = (d.x * ub.y - d.y * ub.x) / cross;
+    let r = (d.x * ua.y - d.y * ua.x) / cross;
+    if s <= 0.0 || r <= 0.0 || s > max_range_m || r > max_range_m {
+        return None;
+    }
+    let x = pa.x + s * ua.x;
+    let y = pa.y + s * ua.y;
+    // Height from whichever bearing has elevation, else the assumed height.
+    let (z, zvar) = match (a.elevation_rad, b.elevation_rad) {
+        (Some(e), _) => (pa.z + s * e.tan(), (s * 0.05).powi(2) + 100.0),
+        (None, Some(e)) => (pb.z + r * e.tan(), (r * 0.05).powi(2) + 100.0),
+        (None, None) => (assumed_height_m, height_var_m2),
+    };
+    // Cross-range errors of each bearing, inflated by the crossing geometry.
+    let hvar =
+        ((a.sigma_azimuth_rad * s).powi(2) + (b.sigma_azimuth_rad * r).powi(2)) / (cross * cross);
+    let vvar = max_speed_mps * max_speed_mps / 3.0;
+    let mean = Vector6::new(x, y, z, 0.0, 0.0, 0.0);
+    let cov = Matrix6::from_diagonal(&Vector6::new(hvar, hvar, zvar, vvar, vvar, 25.0));
+    Some(Gaussian { mean, cov })
+}

@@ -1,0 +1,22 @@
+use estimation::ImmState;
+use model::TrackStatus;
+
+/// One track in the store.
+#[derive(Debug, Clone)]
+pub(crate) struct Track {
+    /// Public identifier, assigned at confirmation (0 while tentative).
+    pub id: u64,
+    pub status: TrackStatus,
+    /// Time of `state`.
+    pub time_s: f64,
+    pub state: ImmState,
+    /// Log-odds of existence and the time it refers to.
+    pub log_odds: f64,
+    pub existence_time_s: f64,
+    pub updates: u32,
+    pub last_update_s: f64,
+    /// Whether the last scan that should have seen the track missed it.
+    pub missed_last: bool,
+    /// Whether any measurement of height has updated the track.
+    pub height_measured: bool,
+}

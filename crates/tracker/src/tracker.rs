@@ -1,0 +1,909 @@
+use crate::{
+    chi2,
+    config::{AssociationMethod, MotionKind, TrackerConfig},
+    existence,
+    initiation::{cross_bearings, two_point, BearingSeed, Seed, TwoPoint},
+    track::Track,
+    TrackerError,
+};
+use association::{Associator, Gated, Method, SpatialGrid};
+use estimation::{
+    linearize, Gaussian, ImmConfig, ImmState, Innovation, MeasurementModel, NearlyConstantVelocity,
+    SensorGeometry,
+};
+use geodesy::{Lla, LocalFrame};
+use model::{
+    Detection, Measurement, SensorIndex, SensorKind, SensorTable, TrackReport, TrackStatus,
+};
+use nalgebra::Vector3;
+use std::{cmp::Ordering, collections::BinaryHeap};
+
+/// Why a detection was not used. Rejections are counted in [`TrackerStats`]; nothing
+/// already accepted is affected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The detection is older than the reorder window allows.
+    #[error("detection at {time_s} s is older than the last processed time {processed_s} s (reorder window {window_s} s)")]
+    TooOld {
+        /// Its time.
+        time_s: f64,
+        /// Time already reported.
+        processed_s: f64,
+        /// The configured window.
+        window_s: f64,
+    },
+    /// A polar or bearing measurement from a sensor whose position is unknown.
+    #[error("sensor has no position; polar and bearing measurements need one in the sensors file")]
+    NoSensorPosition,
+    /// A time or value that is not a finite number.
+    #[error("{0} is not a finite number")]
+    NotFinite(&'static str),
+}
+
+/// Counters for a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrackerStats {
+    /// Detections accepted into the reorder buffer.
+    pub accepted: u64,
+    /// Detections rejected as too old.
+    pub rejected_too_old: u64,
+    /// Detections rejected for other reasons.
+    pub rejected_other: u64,
+    /// Detections that updated a track (GNN) or contributed with probability > 0.5 (JPDA).
+    pub associated: u64,
+    /// Tracks confirmed so far.
+    pub tracks_confirmed: u64,
+    /// Confirmed tracks deleted so far.
+    pub tracks_deleted: u64,
+    /// Tentative tracks started so far.
+    pub tracks_started: u64,
+    /// Batches (one sensor, one time) processed.
+    pub batches: u64,
+    /// Filter updates that failed numerically and were skipped.
+    pub numeric_failures: u64,
+}
+
+#[derive(Debug)]
+struct Pending {
+    time_s: f64,
+    seq: u64,
+    det: Detection,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Pending {
+    // Reversed so the BinaryHeap pops the earliest (time, arrival) first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.time_s
+            .total_cmp(&self.time_s)
+            .then_with(|| o.seq.cmp(&self.seq))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct SensorContext {
+    kind: SensorKind,
+    position: Option<Lla>,
+    geometry: Option<SensorGeometry>,
+    pd: f64,
+    max_range_m: Option<f64>,
+}
+
+/// The tracker. See the crate documentation.
+#[derive(Debug)]
+pub struct Tracker {
+    cfg: TrackerConfig,
+    imm: ImmConfig,
+    frame: Option<LocalFrame>,
+    sensors: Vec<SensorContext>,
+    tracks: Vec<Track>,
+    seeds: Vec<Seed>,
+    bearing_seeds: Vec<BearingSeed>,
+    pending: BinaryHeap<Pending>,
+    seq: u64,
+    newest_s: f64,
+    processed_s: Option<f64>,
+    next_id: u64,
+    stats: TrackerStats,
+    gate: [f64; 4],
+    q_max_h: f64,
+    associator: Associator,
+    grid: SpatialGrid,
+    seed_grid: SpatialGrid,
+    reports: Vec<TrackReport>,
+}
+
+/// Everything known about one detection in a batch.
+struct BatchItem {
+    model: MeasurementModel,
+    position: Option<Vector3<f64>>,
+    lambda: f64,
+}
+
+impl Tracker {
+    /// A tracker with the given configuration, optional site origin and sensors.
+    ///
+    /// Without an origin, the first geodetic detection or positioned sensor sets it.
+    pub fn new(
+        cfg: TrackerConfig,
+        origin: Option<Lla>,
+        sensors: &SensorTable,
+    ) -> Result<Self, TrackerError> {
+        let problems = cfg.problems();
+        if !problems.is_empty() {
+            return Err(TrackerError::Config(problems));
+        }
+        let quiet = NearlyConstantVelocity {
+            q_horizontal_m2ps3: cfg.motion.q_horizontal_m2ps3,
+            q_vertical_m2ps3: cfg.motion.q_vertical_m2ps3,
+        };
+        let imm = match cfg.motion.model {
+            MotionKind::Cv => ImmConfig::single(quiet),
+            MotionKind::Imm => ImmConfig {
+                models: [
+                    quiet,
+                    NearlyConstantVelocity {
+                        q_horizontal_m2ps3: cfg.motion.manoeuvre_q_horizontal_m2ps3,
+                        q_vertical_m2ps3: cfg.motion.manoeuvre_q_vertical_m2ps3,
+                    },
+                ],
+                mean_sojourn_s: [cfg.motion.quiet_sojourn_s, cfg.motion.manoeuvre_sojourn_s],
+                n_modes: 2,
+                initial_probs: [0.8, 0.2],
+            },
+        };
+        let q_max_h = match cfg.motion.model {
+            MotionKind::Cv => cfg.motion.q_horizontal_m2ps3,
+            MotionKind::Imm => cfg
+                .motion
+                .q_horizontal_m2ps3
+                .max(cfg.motion.manoeuvre_q_horizontal_m2ps3),
+        };
+        let gp = cfg.association.gate_probability;
+        let gate = [
+            0.0,
+            chi2::quantile(1, gp),
+            chi2::quantile(2, gp),
+            chi2::quantile(3, gp),
+        ];
+        let mut t = Self {
+            imm,
+            frame: origin.map(LocalFrame::new),
+            sensors: Vec::new(),
+            tracks: Vec::new(),
+            seeds: Vec::new(),
+            bearing_seeds: Vec::new(),
+            pending: BinaryHeap::new(),
+            seq: 0,
+            newest_s: f64::NEG_INFINITY,
+            processed_s: None,
+            next_id: 1,
+            stats: TrackerStats::default(),
+            gate,
+            q_max_h,
+            associator: Associator::new(),
+            grid: SpatialGrid::new(),
+            seed_grid: SpatialGrid::new(),
+            reports: Vec::new(),
+            cfg,
+        };
+        for (_, s) in sensors.iter() {
+            t.add_sensor(s);
+        }
+        if t.frame.is_none() {
+            if let Some(p) = t.sensors.iter().find_map(|s| s.position) {
+                t.set_origin(p);
+            }
+        }
+        Ok(t)
+    }
+
+    /// Registers the next sensor (sensors are indexed in the order added, matching the
+    /// [`SensorTable`] the detections were parsed with).
+    pub fn add_sensor(&mut self, s: &model::Sensor) {
+        self.sensors.push(SensorContext {
+            kind: s.kind,
+            position: s.position,
+            geometry: None,
+            pd: s.pd.unwrap_or(self.cfg.management.pd),
+            max_range_m: s.max_range_m,
+        });
+        self.refresh_geometry();
+    }
+
+    fn set_origin(&mut self, origin: Lla) {
+        self.frame = Some(LocalFrame::new(origin));
+        self.refresh_geometry();
+    }
+
+    fn refresh_geometry(&mut self) {
+        if let Some(frame) = self.frame {
+            for s in &mut self.sensors {
+                if let Some(p) = s.position {
+                    s.geometry = Some(SensorGeometry::new(
+                        LocalFrame::new(p).transform_from(&frame),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Number of sensors registered.
+    pub fn sensor_count(&self) -> usize {
+        self.sensors.len()
+    }
+
+    /// The site frame, once known.
+    pub fn frame(&self) -> Option<&LocalFrame> {
+        self.frame.as_ref()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &TrackerStats {
+        &self.stats
+    }
+
+    /// Number of tracks held (tentative and confirmed).
+    pub fn live_tracks(&self) -> usize {
+        self.tracks.len()
+    }
+
+    fn sensor(&self, i: SensorIndex) -> SensorContext {
+        self.sensors
+            .get(i.0 as usize)
+            .copied()
+            .unwrap_or(SensorContext {
+                kind: SensorKind::Other,
+                position: None,
+                geometry: None,
+                pd: self.cfg.management.pd,
+                max_range_m: None,
+            })
+    }
+
+    /// Pushes one detection. Every time the input moves past a time, `emit` receives
+    /// that time and the confirmed tracks at it.
+    pub fn push(
+        &mut self,
+        det: Detection,
+        emit: &mut dyn FnMut(f64, &[TrackReport]),
+    ) -> Result<(), Rejection> {
+        if !det.time_s.is_finite() {
+            self.stats.rejected_other += 1;
+            return Err(Rejection::NotFinite("time_s"));
+        }
+        if let Some(p) = self.processed_s {
+            if det.time_s <= p {
+                self.stats.rejected_too_old += 1;
+                return Err(Rejection::TooOld {
+                    time_s: det.time_s,
+                    processed_s: p,
+                    window_s: self.cfg.timing.reorder_window_s,
+                });
+            }
+        }
+        let ctx = self.sensor(det.sensor);
+        match det.measurement {
+            Measurement::Polar { .. } | Measurement::Bearing { .. } => {
+                let Some(pos) = ctx.position else {
+                    self.stats.rejected_other += 1;
+                    return Err(Rejection::NoSensorPosition);
+                };
+                if self.frame.is_none() {
+                    self.set_origin(pos);
+                }
+            }
+            Measurement::Geodetic { lla, .. } => {
+                if self.frame.is_none() {
+                    self.set_origin(Lla { alt_m: 0.0, ..lla });
+                }
+            }
+            Measurement::Cartesian { .. } => {}
+        }
+        self.stats.accepted += 1;
+        self.newest_s = self.newest_s.max(det.time_s);
+        self.seq += 1;
+        self.pending.push(Pending {
+            time_s: det.time_s,
+            seq: self.seq,
+            det,
+        });
+        let ready_before = self.newest_s - self.cfg.timing.reorder_window_s;
+        self.drain(|t| t < ready_before, emit);
+        Ok(())
+    }
+
+    /// Processes everything still buffered (end of input).
+    pub fn finish(&mut self, emit: &mut dyn FnMut(f64, &[TrackReport])) {
+        self.drain(|_| true, emit);
+    }
+
+    fn drain(&mut self, ready: impl Fn(f64) -> bool, emit: &mut dyn FnMut(f64, &[TrackReport])) {
+        let mut batch: Vec<Detection> = Vec::new();
+        loop {
+            let t = match self.pending.peek() {
+                Some(p) if ready(p.time_s) => p.time_s,
+                _ => break,
+            };
+            batch.clear();
+            while let Some(p) = self.pending.peek() {
+                if p.time_s.total_cmp(&t) != Ordering::Equal {
+                    break;
+                }
+                if let Some(p) = self.pending.pop() {
+                    batch.push(p.det);
+                }
+            }
+            // One batch per sensor, sensors in order of first arrival: deterministic.
+            let mut start = 0;
+            let mut order: Vec<SensorIndex> = Vec::new();
+            for d in &batch {
+                if !order.contains(&d.sensor) {
+                    order.push(d.sensor);
+                }
+            }
+            for s in order {
+                let group: Vec<&Detection> = batch.iter().filter(|d| d.sensor == s).collect();
+                self.process_batch(t, s, &group);
+                start += group.len();
+            }
+            debug_assert_eq!(start, batch.len());
+            self.processed_s = Some(t);
+            self.fill_reports(t);
+            emit(t, &self.reports);
+        }
+    }
+
+    fn to_model(&self, ctx: &SensorContext, m: &Measurement) -> Option<MeasurementModel> {
+        Some(match *m {
+            Measurement::Cartesian {
+                x_m,
+                y_m,
+                z_m,
+                sigma_m,
+            } => match z_m {
+                Some(z) => MeasurementModel::Position3 {
+                    z_m: [x_m, y_m, z],
+                    sigma_m,
+                },
+                None => MeasurementModel::Position2 {
+                    z_m: [x_m, y_m],
+                    sigma_m,
+                },
+            },
+            Measurement::Geodetic {
+                lla,
+                has_alt,
+                sigma_m,
+            } => {
+                let frame = self.frame?;
+                let p = frame
+                    .lla_to_enu(if has_alt {
+                        lla
+                    } else {
+                        Lla { alt_m: 0.0, ..lla }
+                    })
+                    .0;
+                if has_alt {
+                    MeasurementModel::Position3 {
+                        z_m: [p.x, p.y, p.z],
+                        sigma_m,
+                    }
+                } else {
+                    MeasurementModel::Position2 {
+                        z_m: [p.x, p.y],
+                        sigma_m,
+                    }
+                }
+            }
+            Measurement::Polar {
+                range_m,
+                azimuth_rad,
+                elevation_rad,
+                sigma_range_m,
+                sigma_azimuth_rad,
+                sigma_elevation_rad,
+            } => MeasurementModel::Polar {
+                sensor: ctx.geometry?,
+                range_m,
+                azimuth_rad,
+                elevation_rad,
+                sigma_range_m,
+                sigma_azimuth_rad,
+                sigma_elevation_rad: sigma_elevation_rad.unwrap_or(1.0),
+            },
+            Measurement::Bearing {
+                azimuth_rad,
+                elevation_rad,
+                sigma_azimuth_rad,
+                sigma_elevation_rad,
+            } => MeasurementModel::Bearing {
+                sensor: ctx.geometry?,
+                azimuth_rad,
+                elevation_rad,
+                sigma_azimuth_rad,
+                sigma_elevation_rad: sigma_elevation_rad.unwrap_or(1.0),
+            },
+        })
+    }
+
+    /// Clutter density in the measurement's own space, derived from the horizontal
+    /// density by the Jacobian of the map from measurement space to ENU.
+    fn lambda(&self, m: &MeasurementModel) -> f64 {
+        let mg = &self.cfg.management;
+        let b2 = mg.clutter_density_per_m2;
+        let b3 = b2 / mg.clutter_height_m;
+        match *m {
+            MeasurementModel::Position2 { .. } => b2,
+            MeasurementModel::Position3 { .. } => b3,
+            MeasurementModel::Polar {
+                range_m,
+                elevation_rad,
+                ..
+            } => match elevation_rad {
+                Some(e) => b3 * range_m * range_m * e.cos().abs().max(1e-3),
+                None => b2 * range_m.max(1.0),
+            },
+            MeasurementModel::Bearing { elevation_rad, .. } => {
+                let per_rad = mg.bearing_clutter_density_per_rad;
+                if elevation_rad.is_some() {
+                    per_rad / std::f64::consts::FRAC_PI_2
+                } else {
+                    per_rad
+                }
+            }
+        }
+    }
+
+    fn process_batch(&mut self, t: f64, sensor: SensorIndex, dets: &[&Detection]) {
+        self.stats.batches += 1;
+        let ctx = self.sensor(sensor);
+        let items: Vec<BatchItem> = dets
+            .iter()
+            .filter_map(|d| {
+                let model = self.to_model(&ctx, &d.measurement)?;
+                let lambda = self.lambda(&model);
+                Some(BatchItem {
+                    position: model.position_site_m(),
+                    model,
+                    lambda,
+                })
+            })
+            .collect();
+        let life = self.cfg.management.mean_target_life_s;
+
+        // Gating: cheap predicted horizontal positions and variances, a grid over the
+        // batch's positions, then exact innovation statistics for surviving pairs.
+        let mut predicted: Vec<Option<ImmState>> = vec![None; self.tracks.len()];
+        let mut gated: Vec<Gated> = Vec::new();
+        let mut lrs: Vec<f64> = Vec::new();
+        let max_sigma = items
+            .iter()
+            .filter_map(|i| i.model.horizontal_sigma_m())
+            .fold(0.0, f64::max);
+        let any_position = items.iter().any(|i| i.position.is_some());
+        if any_position {
+            self.grid.rebuild(
+                items
+                    .iter()
+                    .map(|i| i.position.map_or((f64::NAN, f64::NAN), |p| (p.x, p.y))),
+                (4.0 * max_sigma).max(25.0),
+            );
+        }
+        let gate_h = self.gate[2];
+        let mut candidates: Vec<usize> = Vec::new();
+        for (ti, tr) in self.tracks.iter().enumerate() {
+            let dt = t - tr.time_s;
+            let c = tr.state.combined();
+            let (px, py) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
+            let var = |i: usize| {
+                c.cov[(i, i)] + 2.0 * dt * c.cov[(i, i + 3)] + dt * dt * c.cov[(i + 3, i + 3)]
+            };
+            let var_h = var(0).max(var(1)) + self.q_max_h * dt * dt * dt / 3.0;
+            candidates.clear();
+            if any_position {
+                let r = (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05;
+                self.grid.for_each_within(px, py, r, |d| candidates.push(d));
+            }
+            for (di, item) in items.iter().enumerate() {
+                if item.position.is_none() {
+                    candidates.push(di);
+                }
+            }
+            if candidates.is_empty() {
+                continue;
+            }
+            candidates.sort_unstable();
+            let pred = match predicted[ti] {
+                Some(p) => p,
+                None => match tr.state.predict(&self.imm, dt) {
+                    Ok(p) => {
+                        predicted[ti] = Some(p);
+                        p
+                    }
+                    Err(_) => continue,
+                },
+            };
+            let comb = pred.combined();
+            for &di in &candidates {
+                let item = &items[di];
+                let lin = linearize(&item.model, &comb.mean);
+                let Ok(inn) = Innovation::new(&comb, &lin) else {
+                    continue;
+                };
+                if inn.mahalanobis2 > self.gate[inn.dim] {
+                    continue;
+                }
+                let lr = (inn.log_likelihood - item.lambda.ln()).exp();
+                gated.push(Gated {
+                    track: ti as u32,
+                    detection: di as u32,
+                    score: (ctx.pd * lr).max(1e-300).ln(),
+                });
+                lrs.push(lr);
+            }
+        }
+
+        let miss_log = vec![(1.0 - ctx.pd).ln(); self.tracks.len()];
+        let method = match self.cfg.association.method {
+            AssociationMethod::Gnn => Method::Gnn,
+            AssociationMethod::Jpda => Method::Jpda {
+                max_exact_hypotheses: self.cfg.association.max_exact_hypotheses,
+            },
+        };
+        let solution = match self.associator.associate(
+            self.tracks.len(),
+            items.len(),
+            &miss_log,
+            &gated,
+            method,
+        ) {
+            Ok(s) => s,
+            Err(_) => {
+                self.stats.numeric_failures += 1;
+                association::Solution {
+                    track_miss: vec![1.0; self.tracks.len()],
+                    pairs: Vec::new(),
+                    detection_used: vec![0.0; items.len()],
+                    ..Default::default()
+                }
+            }
+        };
+        // Likelihood ratio per gated pair, for existence updates. `gated` was built in
+        // (track, detection) order, so a binary search finds a pair.
+        let lr_of = |ti: u32, di: u32| -> f64 {
+            gated
+                .binary_search_by(|g| (g.track, g.detection).cmp(&(ti, di)))
+                .map_or(0.0, |k| lrs[k])
+        };
+
+        // Updates.
+        let mut k = 0;
+        let pairs = &solution.pairs;
+        for ti in 0..self.tracks.len() {
+            let start = k;
+            while k < pairs.len() && pairs[k].0 as usize == ti {
+                k += 1;
+            }
+            let mine = &pairs[start..k];
+            let in_coverage =
+                ctx.kind.reports_misses() && self.in_coverage(&ctx, &self.tracks[ti], t);
+            let tr = &mut self.tracks[ti];
+            if mine.is_empty() {
+                if in_coverage {
+                    tr.log_odds = existence::missed(
+                        existence::survive(tr.log_odds, t - tr.existence_time_s, life),
+                        ctx.pd,
+                    );
+                    tr.existence_time_s = t;
+                    tr.missed_last = true;
+                }
+                continue;
+            }
+            let Some(pred) = predicted[ti] else { continue };
+            let result = match method {
+                Method::Gnn => {
+                    let (_, di, _) = mine[0];
+                    let item = &items[di as usize];
+                    pred.update(&item.model).map(|(s, _)| {
+                        (
+                            s,
+                            existence_hit(ctx.pd, lr_of(ti as u32, di)),
+                            item.model.measures_height(),
+                        )
+                    })
+                }
+                Method::Jpda { .. } => {
+                    let hyps: Vec<(f64, MeasurementModel)> = mine
+                        .iter()
+                        .map(|&(_, di, b)| (b, items[di as usize].model))
+                        .collect();
+                    // Linear-multitarget IPDA (Musicki and La Scala 2008): a detection
+                    // counts for this track as far as other tracks do not claim it.
+                    let sum: f64 = mine
+                        .iter()
+                        .map(|&(_, di, b)| {
+                            (1.0 - (solution.detection_used[di as usize] - b)).clamp(0.0, 1.0)
+                                * lr_of(ti as u32, di)
+                        })
+                        .sum();
+                    let height = mine
+                        .iter()
+                        .any(|&(_, di, b)| b > 0.5 && items[di as usize].model.measures_height());
+                    pred.update_pda(solution.track_miss[ti], &hyps)
+                        .map(|s| (s, existence_hit(ctx.pd, sum), height))
+                }
+            };
+            match result {
+                Ok((state, factor, height)) => {
+                    tr.log_odds =
+                        existence::survive(tr.log_odds, t - tr.existence_time_s, life) + factor;
+                    tr.existence_time_s = t;
+                    tr.state = state;
+                    tr.time_s = t;
+                    let best = mine.iter().map(|p| p.2).fold(0.0, f64::max);
+                    if best > 0.5 || matches!(method, Method::Gnn) {
+                        tr.updates += 1;
+                        tr.last_update_s = t;
+                        tr.missed_last = false;
+                        tr.height_measured |= height;
+                        self.stats.associated += 1;
+                    }
+                }
+                Err(_) => self.stats.numeric_failures += 1,
+            }
+        }
+
+        self.manage(t);
+
+        // Initiation from what no track claimed.
+        let free: Vec<usize> = (0..items.len())
+            .filter(|&d| solution.detection_used[d] < 0.5)
+            .collect();
+        self.initiate(t, sensor, &items, &free);
+    }
+
+    fn in_coverage(&self, ctx: &SensorContext, tr: &Track, t: f64) -> bool {
+        match (ctx.max_range_m, ctx.geometry) {
+            (Some(max), Some(g)) => {
+                let c = tr.state.combined();
+                let dt = t - tr.time_s;
+                let dx = c.mean[0] + c.mean[3] * dt - g.position_site_m.x;
+                let dy = c.mean[1] + c.mean[4] * dt - g.position_site_m.y;
+                dx * dx + dy * dy <= max * max
+            }
+            _ => true,
+        }
+    }
+
+    fn manage(&mut self, t: f64) {
+        let mg = &self.cfg.management;
+        let confirm = existence::log_odds(mg.confirm_existence);
+        let hold = existence::log_odds(mg.hold_existence);
+        let del_tent = existence::log_odds(mg.delete_tentative_existence);
+        let del_conf = existence::log_odds(mg.delete_confirmed_existence);
+        for tr in &mut self.tracks {
+            let was_confirmed = tr.id != 0;
+            let stale = t - tr.last_update_s > mg.max_coast_s || !tr.state.combined().is_finite();
+            let delete = stale || tr.log_odds < if was_confirmed { del_conf } else { del_tent };
+            if delete {
+                if was_confirmed {
+                    self.stats.tracks_deleted += 1;
+                }
+                tr.status = TrackStatus::Deleted;
+                continue;
+            }
+            match tr.status {
+                TrackStatus::Tentative => {
+                    if tr.log_odds >= confirm {
+                        tr.status = TrackStatus::Confirmed;
+                        if !was_confirmed {
+                            tr.id = self.next_id;
+                            self.next_id += 1;
+                            self.stats.tracks_confirmed += 1;
+                        }
+                    }
+                }
+                TrackStatus::Confirmed | TrackStatus::Coasting => {
+                    tr.status = if tr.log_odds < hold {
+                        TrackStatus::Tentative
+                    } else if tr.missed_last {
+                        TrackStatus::Coasting
+                    } else {
+                        TrackStatus::Confirmed
+                    };
+                }
+                TrackStatus::Deleted => {}
+            }
+        }
+        self.tracks.retain(|t| t.status != TrackStatus::Deleted);
+    }
+
+    fn initiate(&mut self, t: f64, sensor: SensorIndex, items: &[BatchItem], free: &[usize]) {
+        let ic = self.cfg.initiation.clone();
+        let mg = self.cfg.management.clone();
+        let vmax = ic.max_speed_mps;
+        self.seeds
+            .retain(|s| !s.used && t - s.time_s <= ic.window_s);
+        self.bearing_seeds
+            .retain(|s| !s.used && t - s.time_s <= ic.bearing_window_s);
+        let hvar = ic.unmeasured_height_sigma_m * ic.unmeasured_height_sigma_m;
+        let tp = TwoPoint {
+            unmeasured_height_var_m2: hvar,
+            assumed_height_m: ic.assumed_height_m,
+        };
+        let b_ft = mg.clutter_density_per_m2;
+        let first_point = (mg.new_target_density_per_m2 / b_ft).ln();
+        let pd = self.sensor(sensor).pd;
+        self.seed_grid.rebuild(
+            self.seeds.iter().map(|s| (s.position_m.x, s.position_m.y)),
+            (vmax * ic.window_s / 4.0).max(50.0),
+        );
+        let mut new_seeds = Vec::new();
+        let mut near: Vec<usize> = Vec::new();
+        for &di in free {
+            let item = &items[di];
+            match (item.position, item.model.position_covariance_site_m2(hvar)) {
+                (Some(p), Some(cov)) => {
+                    let sigma = item.model.horizontal_sigma_m().unwrap_or(0.0);
+                    near.clear();
+                    self.seed_grid.for_each_within(
+                        p.x,
+                        p.y,
+                        vmax * ic.window_s + 4.0 * sigma,
+                        |s| near.push(s),
+                    );
+                    // Pair with the closest-in-time seeds that a target could have come
+                    // from; at most a few, so a dense clutter patch cannot explode.
+                    near.sort_unstable_by(|&a, &b| {
+                        self.seeds[b]
+                            .time_s
+                            .total_cmp(&self.seeds[a].time_s)
+                            .then(a.cmp(&b))
+                    });
+                    let mut started = 0;
+                    for &si in &near {
+                        let s = self.seeds[si];
+                        let dt = t - s.time_s;
+                        if s.used || dt <= 0.0 {
+                            continue;
+                        }
+                        let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
+                        let d = ((p.x - s.position_m.x).powi(2) + (p.y - s.position_m.y).powi(2))
+                            .sqrt();
+                        if d > reach {
+                            continue;
+                        }
+                        let g = two_point(&s, &p, &cov, item.model.measures_height(), dt, &tp);
+                        // Second point's evidence: it fell inside the disc a target from
+                        // the seed could reach, against clutter spread uniformly.
+                        let area = std::f64::consts::PI * reach * reach;
+                        let lo = first_point + (pd / (area * b_ft)).ln();
+                        self.start_track(t, g, lo, item.model.measures_height() || s.has_height);
+                        self.seeds[si].used = true;
+                        started += 1;
+                        if started >= 2 {
+                            break;
+                        }
+                    }
+                    if started == 0 {
+                        new_seeds.push(Seed {
+                            time_s: t,
+                            position_m: p,
+                            cov_m2: cov,
+                            has_height: item.model.measures_height(),
+                            used: false,
+                        });
+                    }
+                }
+                _ => {
+                    let Some(b) = BearingSeed::from_model(t, sensor, &item.model) else {
+                        continue;
+                    };
+                    let mut started = false;
+                    for k in 0..self.bearing_seeds.len() {
+                        let other = self.bearing_seeds[k];
+                        if other.used || other.sensor == sensor {
+                            continue;
+                        }
+                        if let Some(g) = cross_bearings(
+                            &b,
+                            &other,
+                            ic.bearing_max_range_m,
+                            ic.bearing_min_crossing_deg.to_radians(),
+                            ic.assumed_height_m,
+                            hvar,
+                            vmax,
+                        ) {
+                            self.start_track(
+                                t,
+                                g,
+                                mg.bearing_initial_log_odds,
+                                b.elevation_rad.is_some() || other.elevation_rad.is_some(),
+                            );
+                            self.bearing_seeds[k].used = true;
+                            started = true;
+                            break;
+                        }
+                    }
+                    if !started {
+                        self.bearing_seeds.push(b);
+                    }
+                }
+            }
+        }
+        self.seeds.extend(new_seeds);
+    }
+
+    fn start_track(&mut self, t: f64, g: Gaussian, log_odds: f64, height: bool) {
+        self.stats.tracks_started += 1;
+        self.tracks.push(Track {
+            id: 0,
+            status: TrackStatus::Tentative,
+            time_s: t,
+            state: ImmState::new(g, &self.imm),
+            log_odds,
+            existence_time_s: t,
+            updates: 2,
+            last_update_s: t,
+            missed_last: false,
+            height_measured: height,
+        });
+    }
+
+    fn fill_reports(&mut self, t: f64) {
+        self.reports.clear();
+        for tr in &self.tracks {
+            if !matches!(tr.status, TrackStatus::Confirmed | TrackStatus::Coasting) {
+                continue;
+            }
+            let g = match tr.state.predict(&self.imm, t - tr.time_s) {
+                Ok(s) => s.combined(),
+                Err(_) => tr.state.combined(),
+            };
+            let position_m = [g.mean[0], g.mean[1], g.mean[2]];
+            let c = &g.cov;
+            self.reports.push(TrackReport {
+                time_s: t,
+                track: tr.id,
+                status: tr.status,
+                position_m,
+                velocity_mps: [g.mean[3], g.mean[4], g.mean[5]],
+                position_cov_m2: [
+                    c[(0, 0)],
+                    c[(0, 1)],
+                    c[(0, 2)],
+                    c[(1, 1)],
+                    c[(1, 2)],
+                    c[(2, 2)],
+                ],
+                lla: self.frame.map(|f| {
+                    f.enu_to_lla(geodesy::Enu(Vector3::new(
+                        position_m[0],
+                        position_m[1],
+                        position_m[2],
+                    )))
+                }),
+                existence: existence::probability(tr.log_odds),
+                updates: tr.updates,
+                last_update_s: tr.last_update_s,
+            });
+        }
+    }
+}
+
+/// Existence factor for a detected track with summed likelihood ratio `lr`.
+fn existence_hit(pd: f64, lr: f64) -> f64 {
+    existence::detected(0.0, pd, lr)
+}

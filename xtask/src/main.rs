@@ -1,0 +1,100 @@
+//! Developer tasks: `cargo xtask test`, `cargo xtask bench-track`, `cargo xtask
+//! bench-scale`, `cargo xtask eval-realdata`.
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod bench_scale;
+mod bench_track;
+mod eval_realdata;
+
+#[derive(Parser)]
+#[command(about = "skyfence developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// The whole test suite: formatting, clippy, and every test (what CI runs).
+    Test,
+    /// skyfence vs Stone Soup 1.9.1 on the same detections: speed and GOSPA.
+    BenchTrack(bench_track::Args),
+    /// One scan of 10,000 targets and 100,000 clutter plots in a 200 km square.
+    BenchScale(bench_scale::Args),
+    /// Real aircraft trajectories through a simulated 3D radar.
+    EvalRealdata(eval_realdata::Args),
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Test => test(),
+        Cmd::BenchTrack(a) => bench_track::run(a),
+        Cmd::BenchScale(a) => bench_scale::run(a),
+        Cmd::EvalRealdata(a) => eval_realdata::run(a),
+    }
+}
+
+/// The workspace root (the parent of this crate's folder).
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(Path::to_path_buf).unwrap_or(here)
+}
+
+/// `../shared` beside the repository, required by benchmarks that say so.
+pub fn shared_dir() -> Result<PathBuf> {
+    let p = std::env::var_os("SKYFENCE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    if !p.join("README.md").exists() {
+        bail!("the shared reference files are missing: expected them at {} (set SKYFENCE_SHARED to their folder)", p.display());
+    }
+    Ok(p)
+}
+
+pub fn run_cmd(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Builds the release binary and returns its path.
+pub fn build_skyfence() -> Result<PathBuf> {
+    run_cmd(Command::new(env!("CARGO")).current_dir(root()).args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "skyfence",
+    ]))?;
+    Ok(root().join("target/release/skyfence"))
+}
+
+fn test() -> Result<()> {
+    let cargo = env!("CARGO");
+    let r = root();
+    run_cmd(
+        Command::new(cargo)
+            .current_dir(&r)
+            .args(["fmt", "--all", "--", "--check"]),
+    )?;
+    run_cmd(Command::new(cargo).current_dir(&r).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--quiet",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run_cmd(
+        Command::new(cargo)
+            .current_dir(&r)
+            .args(["test", "--workspace", "--release"]),
+    )?;
+    Ok(())
+}
