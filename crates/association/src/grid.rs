@@ -11,6 +11,10 @@ pub struct SpatialGrid {
     xs: Vec<f64>,
     ys: Vec<f64>,
     scratch: Vec<(u64, u32)>,
+    /// First row present and, per row from it, where the row starts in `keys` (one
+    /// extra entry for the end). Empty when rows are too spread out to index densely.
+    first_row: i64,
+    row_start: Vec<u32>,
 }
 
 // Cell coordinates are offset so they stay positive in a u32 for any position within
@@ -55,6 +59,44 @@ impl SpatialGrid {
         self.idx.clear();
         self.keys.extend(self.scratch.iter().map(|p| p.0));
         self.idx.extend(self.scratch.iter().map(|p| p.1));
+        // A dense row index turns the per-row binary search over all points (cache
+        // misses at every step) into a lookup plus a search within one short row.
+        self.row_start.clear();
+        if let (Some(&first), Some(&last)) = (self.keys.first(), self.keys.last()) {
+            let (r0, r1) = (Self::row_of(first), Self::row_of(last));
+            let rows = (r1 - r0 + 1) as usize;
+            if rows <= 4 * self.keys.len() + 4096 {
+                self.first_row = r0;
+                self.row_start.reserve(rows + 1);
+                let mut k = 0usize;
+                for r in r0..=r1 {
+                    while k < self.keys.len() && Self::row_of(self.keys[k]) < r {
+                        k += 1;
+                    }
+                    self.row_start.push(k as u32);
+                }
+                self.row_start.push(self.keys.len() as u32);
+            }
+        }
+    }
+
+    fn row_of(key: u64) -> i64 {
+        (key >> 32) as i64 - OFFSET
+    }
+
+    /// The index range of `keys` holding row `cy`, or the whole array without an index.
+    fn row_range(&self, cy: i64, from: usize) -> (usize, usize) {
+        if self.row_start.is_empty() {
+            return (from, self.keys.len());
+        }
+        let r = cy - self.first_row;
+        if r < 0 || r as usize + 1 >= self.row_start.len() {
+            return (0, 0);
+        }
+        (
+            self.row_start[r as usize] as usize,
+            self.row_start[r as usize + 1] as usize,
+        )
     }
 
     /// Number of indexed points.
@@ -85,20 +127,23 @@ impl SpatialGrid {
             }
             return;
         }
+        // Rows come in ascending key order, so each row's search starts where the
+        // previous one ended.
+        let mut from = 0;
         for cy in cy0..=cy1 {
             let lo = Self::key(cx0, cy);
             let hi = Self::key(cx1, cy);
-            let start = self.keys.partition_point(|&k| k < lo);
-            for k in start..self.keys.len() {
-                if self.keys[k] > hi {
-                    break;
-                }
+            let (a, b) = self.row_range(cy, from);
+            let mut k = a + self.keys[a..b].partition_point(|&k| k < lo);
+            while k < b && self.keys[k] <= hi {
                 let i = self.idx[k] as usize;
                 let (px, py) = (self.xs[i], self.ys[i]);
                 if (px - x) * (px - x) + (py - y) * (py - y) <= r2 {
                     f(i);
                 }
+                k += 1;
             }
+            from = k;
         }
     }
 }

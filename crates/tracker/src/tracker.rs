@@ -16,7 +16,10 @@ use model::{
     Detection, Measurement, SensorIndex, SensorKind, SensorTable, TrackReport, TrackStatus,
 };
 use nalgebra::Vector3;
-use std::{cmp::Ordering, collections::BinaryHeap};
+use std::{
+    cmp::Ordering,
+    collections::{BinaryHeap, VecDeque},
+};
 
 /// Why a detection was not used. Rejections are counted in [`TrackerStats`]; nothing
 /// already accepted is affected.
@@ -110,6 +113,9 @@ pub struct Tracker {
     tracks: Vec<Track>,
     seeds: Vec<Seed>,
     bearing_seeds: Vec<BearingSeed>,
+    /// Detections that arrived in time order (the common case): a FIFO, cheap to push.
+    in_order: VecDeque<Pending>,
+    /// Detections that arrived out of order, earliest first.
     pending: BinaryHeap<Pending>,
     seq: u64,
     newest_s: f64,
@@ -184,6 +190,7 @@ impl Tracker {
             tracks: Vec::new(),
             seeds: Vec::new(),
             bearing_seeds: Vec::new(),
+            in_order: VecDeque::new(),
             pending: BinaryHeap::new(),
             seq: 0,
             newest_s: f64::NEG_INFINITY,
@@ -314,11 +321,15 @@ impl Tracker {
         self.stats.accepted += 1;
         self.newest_s = self.newest_s.max(det.time_s);
         self.seq += 1;
-        self.pending.push(Pending {
+        let p = Pending {
             time_s: det.time_s,
             seq: self.seq,
             det,
-        });
+        };
+        match self.in_order.back() {
+            Some(b) if p.time_s < b.time_s => self.pending.push(p),
+            _ => self.in_order.push_back(p),
+        }
         let ready_before = self.newest_s - self.cfg.timing.reorder_window_s;
         self.drain(|t| t < ready_before, emit);
         Ok(())
@@ -332,16 +343,16 @@ impl Tracker {
     fn drain(&mut self, ready: impl Fn(f64) -> bool, emit: &mut dyn FnMut(f64, &[TrackReport])) {
         let mut batch: Vec<Detection> = Vec::new();
         loop {
-            let t = match self.pending.peek() {
-                Some(p) if ready(p.time_s) => p.time_s,
+            let t = match self.peek_time() {
+                Some(t) if ready(t) => t,
                 _ => break,
             };
             batch.clear();
-            while let Some(p) = self.pending.peek() {
-                if p.time_s.total_cmp(&t) != Ordering::Equal {
-                    break;
-                }
-                if let Some(p) = self.pending.pop() {
+            while self
+                .peek_time()
+                .is_some_and(|p| p.total_cmp(&t) == Ordering::Equal)
+            {
+                if let Some(p) = self.pop_earliest() {
                     batch.push(p.det);
                 }
             }
@@ -362,6 +373,25 @@ impl Tracker {
             self.processed_s = Some(t);
             self.fill_reports(t);
             emit(t, &self.reports);
+        }
+    }
+
+    fn peek_time(&self) -> Option<f64> {
+        match (self.in_order.front(), self.pending.peek()) {
+            (Some(a), Some(b)) => Some(if b > a { b.time_s } else { a.time_s }),
+            (Some(a), None) => Some(a.time_s),
+            (None, Some(b)) => Some(b.time_s),
+            (None, None) => None,
+        }
+    }
+
+    /// The earliest buffered detection by (time, arrival); `Pending`'s order is
+    /// reversed for the heap, so "greater" means earlier.
+    fn pop_earliest(&mut self) -> Option<Pending> {
+        match (self.in_order.front(), self.pending.peek()) {
+            (Some(a), Some(b)) if b > a => self.pending.pop(),
+            (Some(_), _) => self.in_order.pop_front(),
+            (None, _) => self.pending.pop(),
         }
     }
 
@@ -493,34 +523,54 @@ impl Tracker {
             .filter_map(|i| i.model.horizontal_sigma_m())
             .fold(0.0, f64::max);
         let any_position = items.iter().any(|i| i.position.is_some());
+        let gate_h = self.gate[2];
+        // Each track's gate as a disc: predicted position and a radius that contains the
+        // chi-square gate (the 5% margin covers the cheap variance bound).
+        let discs: Vec<(f64, f64, f64)> = self
+            .tracks
+            .iter()
+            .map(|tr| {
+                let dt = t - tr.time_s;
+                let c = tr.state.combined();
+                let var = |i: usize| {
+                    c.cov[(i, i)] + 2.0 * dt * c.cov[(i, i + 3)] + dt * dt * c.cov[(i + 3, i + 3)]
+                };
+                let var_h = var(0).max(var(1)) + self.q_max_h * dt * dt * dt / 3.0;
+                let r = (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05;
+                (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt, r)
+            })
+            .collect();
         if any_position {
+            // Cells about the size of a typical gate: a query then touches ~3 rows.
+            let mean_r = discs
+                .iter()
+                .map(|d| d.2)
+                .filter(|r| r.is_finite())
+                .sum::<f64>()
+                / discs.len().max(1) as f64;
             self.grid.rebuild(
                 items
                     .iter()
                     .map(|i| i.position.map_or((f64::NAN, f64::NAN), |p| (p.x, p.y))),
-                (4.0 * max_sigma).max(25.0),
+                mean_r.clamp((4.0 * max_sigma).max(25.0), 50_000.0),
             );
         }
-        let gate_h = self.gate[2];
+        // Bearings have no position to index; they are gated against every track.
+        let bearings: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.position.is_none())
+            .map(|(d, _)| d)
+            .collect();
         let mut candidates: Vec<usize> = Vec::new();
         for (ti, tr) in self.tracks.iter().enumerate() {
             let dt = t - tr.time_s;
-            let c = tr.state.combined();
-            let (px, py) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
-            let var = |i: usize| {
-                c.cov[(i, i)] + 2.0 * dt * c.cov[(i, i + 3)] + dt * dt * c.cov[(i + 3, i + 3)]
-            };
-            let var_h = var(0).max(var(1)) + self.q_max_h * dt * dt * dt / 3.0;
+            let (px, py, r) = discs[ti];
             candidates.clear();
             if any_position {
-                let r = (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05;
                 self.grid.for_each_within(px, py, r, |d| candidates.push(d));
             }
-            for (di, item) in items.iter().enumerate() {
-                if item.position.is_none() {
-                    candidates.push(di);
-                }
-            }
+            candidates.extend_from_slice(&bearings);
             if candidates.is_empty() {
                 continue;
             }
@@ -748,7 +798,8 @@ impl Tracker {
         let pd = self.sensor(sensor).pd;
         self.seed_grid.rebuild(
             self.seeds.iter().map(|s| (s.position_m.x, s.position_m.y)),
-            (vmax * ic.window_s / 4.0).max(50.0),
+            // Cells the size of the reach of one scan interval at top speed.
+            (vmax * ic.window_s.min(2.0)).max(50.0),
         );
         let mut new_seeds = Vec::new();
         let mut near: Vec<usize> = Vec::new();
