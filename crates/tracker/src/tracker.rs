@@ -575,15 +575,15 @@ impl Tracker {
                 continue;
             }
             candidates.sort_unstable();
-            let pred = match predicted[ti] {
-                Some(p) => p,
-                None => match tr.state.predict(&self.imm, dt) {
-                    Ok(p) => {
-                        predicted[ti] = Some(p);
-                        p
-                    }
+            // The IMM state is large: predict in place, then work by reference.
+            if predicted[ti].is_none() {
+                match tr.state.predict(&self.imm, dt) {
+                    Ok(p) => predicted[ti] = Some(p),
                     Err(_) => continue,
-                },
+                }
+            }
+            let Some(pred) = predicted[ti].as_ref() else {
+                continue;
             };
             let comb = pred.combined();
             for &di in &candidates {
@@ -661,7 +661,9 @@ impl Tracker {
                 }
                 continue;
             }
-            let Some(pred) = predicted[ti] else { continue };
+            let Some(pred) = predicted[ti].as_ref() else {
+                continue;
+            };
             let result = match method {
                 Method::Gnn => {
                     let (_, di, _) = mine[0];
@@ -745,7 +747,9 @@ impl Tracker {
         let del_conf = existence::log_odds(mg.delete_confirmed_existence);
         for tr in &mut self.tracks {
             let was_confirmed = tr.id != 0;
-            let stale = t - tr.last_update_s > mg.max_coast_s || !tr.state.combined().is_finite();
+            // Updates that would make the state non-finite are refused upstream, so only
+            // the coasting time and the existence decide here.
+            let stale = t - tr.last_update_s > mg.max_coast_s;
             let delete = stale || tr.log_odds < if was_confirmed { del_conf } else { del_tent };
             if delete {
                 if was_confirmed {
@@ -919,9 +923,13 @@ impl Tracker {
             if !matches!(tr.status, TrackStatus::Confirmed | TrackStatus::Coasting) {
                 continue;
             }
-            let g = match tr.state.predict(&self.imm, t - tr.time_s) {
-                Ok(s) => s.combined(),
-                Err(_) => tr.state.combined(),
+            let g = if t == tr.time_s {
+                tr.state.combined()
+            } else {
+                match tr.state.predict(&self.imm, t - tr.time_s) {
+                    Ok(s) => s.combined(),
+                    Err(_) => tr.state.combined(),
+                }
             };
             let position_m = [g.mean[0], g.mean[1], g.mean[2]];
             let c = &g.cov;
