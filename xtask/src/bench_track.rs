@@ -6,7 +6,6 @@ use evaluation::{gospa, ospa, GospaParams, GospaSummary};
 use formats::MttScenario;
 use simulator::mtt::{generate, MttParams};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -37,36 +36,9 @@ pub const GOSPA: GospaParams = GospaParams { c: 100.0, p: 2.0 };
 
 /// Writes the detections of a scenario in the skyfence detection contract.
 pub fn write_detections(s: &MttScenario, path: &Path) -> Result<usize> {
-    let mut out = String::new();
-    let mut n = 0;
-    for scan in &s.scans {
-        for d in &scan.detections {
-            writeln!(
-                out,
-                r#"{{"time_s":{},"sensor":"radar","x_m":{},"y_m":{},"sigma_m":{}}}"#,
-                scan.t, d.x, d.y, s.header.sigma
-            )?;
-            n += 1;
-        }
-    }
-    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
-    Ok(n)
-}
-
-/// The tracker config a deployment would write from what it knows of its sensor and
-/// targets: the scenario's declared process noise, detection probability, clutter
-/// density and top speed. Stone Soup is given the same knowledge.
-pub fn scenario_config(s: &MttScenario) -> String {
-    let h = &s.header;
-    let area = (h.area[0][1] - h.area[0][0]) * (h.area[1][1] - h.area[1][0]);
-    let vmax = h.speed_range.map_or(80.0, |r| r[1] * 1.5);
-    format!(
-        "[motion]\nmodel = \"cv\"\nq_horizontal_m2ps3 = {}\n[management]\npd = {}\nclutter_density_per_m2 = {:e}\n[initiation]\nmax_speed_mps = {}\n",
-        h.q,
-        h.pd,
-        (h.clutter_rate / area).max(1e-12),
-        vmax
-    )
+    std::fs::write(path, s.detection_lines())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(s.scans.iter().map(|x| x.detections.len()).sum())
 }
 
 /// Reads track lines (`time_s`, `x_m`, `y_m`) grouped by time.
@@ -179,7 +151,7 @@ pub fn run(a: Args) -> Result<()> {
         let det_path = out.join(format!("{name}.detections.jsonl"));
         let n = write_detections(&scen, &det_path)?;
         let cfg_path = out.join(format!("{name}.skyfence.toml"));
-        std::fs::write(&cfg_path, merge_toml(&scenario_config(&scen), &extra)?)?;
+        std::fs::write(&cfg_path, merge_toml(&scen.tracker_config_toml(), &extra)?)?;
         let trk_path = out.join(format!("{name}.skyfence.jsonl"));
         let mut best = f64::INFINITY;
         for _ in 0..a.repeats.max(1) {
@@ -213,7 +185,6 @@ pub fn run(a: Args) -> Result<()> {
         );
         if let Some(py) = &py {
             let h = &scen.header;
-            let area = (h.area[0][1] - h.area[0][0]) * (h.area[1][1] - h.area[1][0]);
             let prefix = out.join(format!("{name}.stonesoup"));
             let mut cmd = Command::new(py);
             if taskset {
@@ -233,7 +204,7 @@ pub fn run(a: Args) -> Result<()> {
                 ])
                 .args([
                     "--clutter-density",
-                    &(h.clutter_rate / area).to_string(),
+                    &scen.clutter_density_per_m2().to_string(),
                     "--trackers",
                     &a.trackers,
                 ]);

@@ -82,6 +82,47 @@ struct Tagged {
 }
 
 impl MttScenario {
+    /// The scenario's detections in the skyfence detection contract, one scan per
+    /// `time_s`, from one sensor named `radar` (Cartesian, 2D).
+    pub fn detection_lines(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for scan in &self.scans {
+            for d in &scan.detections {
+                // Writing to a String cannot fail.
+                let _ = writeln!(
+                    out,
+                    r#"{{"time_s":{},"sensor":"radar","x_m":{},"y_m":{},"sigma_m":{}}}"#,
+                    scan.t, d.x, d.y, self.header.sigma
+                );
+            }
+        }
+        out
+    }
+
+    /// The tracker configuration a deployment would write from what it knows of its
+    /// sensor and targets: the declared motion model and process noise, detection
+    /// probability, clutter density and top speed (1.5 times the fastest initial speed).
+    /// Stone Soup's trackers in the benchmark are given the same knowledge.
+    pub fn tracker_config_toml(&self) -> String {
+        let h = &self.header;
+        let area = (h.area[0][1] - h.area[0][0]) * (h.area[1][1] - h.area[1][0]);
+        let vmax = h.speed_range.map_or(80.0, |r| r[1] * 1.5);
+        format!(
+            "[motion]\nmodel = \"cv\"\nq_horizontal_m2ps3 = {}\n[management]\npd = {}\nclutter_density_per_m2 = {:e}\n[initiation]\nmax_speed_mps = {}\n",
+            h.q,
+            h.pd,
+            (h.clutter_rate / area).max(1e-12),
+            vmax
+        )
+    }
+
+    /// Clutter density, false detections per square metre per scan.
+    pub fn clutter_density_per_m2(&self) -> f64 {
+        let h = &self.header;
+        h.clutter_rate / ((h.area[0][1] - h.area[0][0]) * (h.area[1][1] - h.area[1][0]))
+    }
+
     /// Parses a whole file.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
         let mut header: Option<MttHeader> = None;
