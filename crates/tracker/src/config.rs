@@ -53,7 +53,7 @@ impl Default for MotionConfig {
             model: MotionKind::Imm,
             q_horizontal_m2ps3: 0.5,
             q_vertical_m2ps3: 0.1,
-            manoeuvre_q_horizontal_m2ps3: 40.0,
+            manoeuvre_q_horizontal_m2ps3: 500.0,
             manoeuvre_q_vertical_m2ps3: 4.0,
             quiet_sojourn_s: 30.0,
             manoeuvre_sojourn_s: 5.0,

@@ -15,8 +15,9 @@ pub(crate) struct Track {
     pub existence_time_s: f64,
     pub updates: u32,
     pub last_update_s: f64,
-    /// Whether the last scan that should have seen the track missed it.
-    pub missed_last: bool,
+    /// Scans in a row that should have seen the track and missed it (0: the last
+    /// opportunity was a hit).
+    pub misses_in_a_row: u32,
     /// Whether any measurement of height has updated the track.
     pub height_measured: bool,
 }

@@ -657,7 +657,7 @@ impl Tracker {
                         ctx.pd,
                     );
                     tr.existence_time_s = t;
-                    tr.missed_last = true;
+                    tr.misses_in_a_row += 1;
                 }
                 continue;
             }
@@ -708,7 +708,7 @@ impl Tracker {
                     if best > 0.5 || matches!(method, Method::Gnn) {
                         tr.updates += 1;
                         tr.last_update_s = t;
-                        tr.missed_last = false;
+                        tr.misses_in_a_row = 0;
                         tr.height_measured |= height;
                         self.stats.associated += 1;
                     }
@@ -772,7 +772,7 @@ impl Tracker {
                 TrackStatus::Confirmed | TrackStatus::Coasting => {
                     tr.status = if tr.log_odds < hold {
                         TrackStatus::Tentative
-                    } else if tr.missed_last {
+                    } else if tr.misses_in_a_row > 0 {
                         TrackStatus::Coasting
                     } else {
                         TrackStatus::Confirmed
@@ -912,7 +912,7 @@ impl Tracker {
             existence_time_s: t,
             updates: 2,
             last_update_s: t,
-            missed_last: false,
+            misses_in_a_row: 0,
             height_measured: height,
         });
     }
