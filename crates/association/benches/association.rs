@@ -1,5 +1,6 @@
 //! Hot paths of association: grid build and radius queries at border-sector density,
 //! and GNN / JPDA on many small clusters.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benches fail loudly; criterion's macros generate undocumented items
 use association::*;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};

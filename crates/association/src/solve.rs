@@ -44,7 +44,7 @@ pub struct Solution {
 }
 
 /// Reusable association workspace.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Associator {
     solver: assignment::Solver,
     parent: Vec<u32>,

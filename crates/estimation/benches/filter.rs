@@ -1,4 +1,5 @@
 //! Hot paths of estimation: predict, position update, polar EKF update, IMM cycle.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // benches fail loudly; criterion's macros generate undocumented items
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use estimation::*;
 use geodesy::{Lla, LocalFrame};

@@ -1,4 +1,5 @@
 //! Known-answer and property tests of the filters.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use approx::assert_abs_diff_eq;
 use estimation::*;
 use geodesy::{Lla, LocalFrame};
@@ -270,7 +271,7 @@ proptest! {
                     let (r, a, e) = geodesy::enu_to_rae(&v);
                     MeasurementModel::Polar { sensor: geom, range_m: r, azimuth_rad: a, elevation_rad: Some(e), sigma_range_m: 20.0, sigma_azimuth_rad: 0.01, sigma_elevation_rad: 0.02 }
                 }
-                _ => MeasurementModel::Bearing { sensor: geom, azimuth_rad: (zx / 1000.0).rem_euclid(6.28), elevation_rad: None, sigma_azimuth_rad: 0.02, sigma_elevation_rad: 0.0 },
+                _ => MeasurementModel::Bearing { sensor: geom, azimuth_rad: (zx / 1000.0).rem_euclid(std::f64::consts::TAU), elevation_rad: None, sigma_azimuth_rad: 0.02, sigma_elevation_rad: 0.0 },
             };
             if let Ok(u) = update(&g, &linearize(&m, &g.mean)) {
                 g = u.posterior;

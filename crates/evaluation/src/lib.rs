@@ -124,7 +124,8 @@ pub fn ospa<const D: usize>(
     params: GospaParams,
 ) -> Result<f64, EvaluationError> {
     let GospaParams { c, p } = params;
-    if !(c > 0.0 && c.is_finite()) || !(p >= 1.0) {
+    let valid = c > 0.0 && c.is_finite() && p >= 1.0 && p.is_finite();
+    if !valid {
         return Err(EvaluationError::Parameter(
             "c must be positive and p at least 1",
         ));

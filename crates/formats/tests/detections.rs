@@ -1,5 +1,6 @@
 //! The detection contract: every form parses to the right measurement; every kind of
 //! bad line gives an error naming the line and the field.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use formats::{parse_sensors, DetectionParser, ParseError};
 use model::Measurement;
 

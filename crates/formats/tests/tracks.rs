@@ -1,5 +1,6 @@
 //! Golden file for track output: the exact bytes of a track line. Regenerate with
 //! `UPDATE_GOLDEN=1 cargo test -p formats` after an intended format change.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use model::{TrackReport, TrackStatus};
 
 #[test]

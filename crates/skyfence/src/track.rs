@@ -166,7 +166,7 @@ pub fn run(args: TrackArgs) -> Result<()> {
         line_no += 1;
         bytes += n as u64;
         if let Some(pb) = &progress {
-            if line_no % 4096 == 0 {
+            if line_no.is_multiple_of(4096) {
                 pb.set_position(bytes);
             }
         }
@@ -214,7 +214,6 @@ pub fn run(args: TrackArgs) -> Result<()> {
     }
     // Whatever was accepted is tracked and written, also when a bad line stopped the run.
     tracker.finish(&mut emit);
-    drop(emit);
     if let Some(e) = write_err {
         return Err(e).with_context(|| format!("writing tracks to {}", args.output));
     }

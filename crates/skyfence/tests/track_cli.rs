@@ -1,4 +1,5 @@
 //! `skyfence track` end to end: the real binary on real files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

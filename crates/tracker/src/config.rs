@@ -2,7 +2,7 @@ use serde::Deserialize;
 
 /// Tracker configuration. Every field has a documented default (see
 /// `docs/tracker-config.md`); a config file only names what it changes.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrackerConfig {
     /// Motion model.
@@ -193,18 +193,6 @@ impl Default for TimingConfig {
     fn default() -> Self {
         Self {
             reorder_window_s: 0.5,
-        }
-    }
-}
-
-impl Default for TrackerConfig {
-    fn default() -> Self {
-        Self {
-            motion: MotionConfig::default(),
-            association: AssociationConfig::default(),
-            initiation: InitiationConfig::default(),
-            management: ManagementConfig::default(),
-            timing: TimingConfig::default(),
         }
     }
 }

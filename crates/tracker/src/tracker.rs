@@ -67,7 +67,7 @@ pub struct TrackerStats {
     pub numeric_failures: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Pending {
     time_s: f64,
     seq: u64,
@@ -104,7 +104,7 @@ struct SensorContext {
 }
 
 /// The tracker. See the crate documentation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Tracker {
     cfg: TrackerConfig,
     imm: ImmConfig,

@@ -1,4 +1,5 @@
 //! Crafted scenarios with known answers for the whole tracker.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use geodesy::{enu_to_rae, Lla, LocalFrame};
 use model::{Detection, Measurement, Sensor, SensorIndex, SensorKind, SensorTable, TrackReport};
 use proptest::prelude::*;
