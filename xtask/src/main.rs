@@ -8,6 +8,7 @@ use std::process::Command;
 mod bench_scale;
 mod bench_track;
 mod eval_realdata;
+mod gen_demo;
 
 #[derive(Parser)]
 #[command(about = "skyfence developer tasks")]
@@ -26,6 +27,8 @@ enum Cmd {
     BenchScale(bench_scale::Args),
     /// Real aircraft trajectories through a simulated 3D radar.
     EvalRealdata(eval_realdata::Args),
+    /// Regenerate the bundled demo scenario in scenarios/demo-border.
+    GenDemo(gen_demo::Args),
 }
 
 fn main() -> Result<()> {
@@ -34,6 +37,7 @@ fn main() -> Result<()> {
         Cmd::BenchTrack(a) => bench_track::run(a),
         Cmd::BenchScale(a) => bench_scale::run(a),
         Cmd::EvalRealdata(a) => eval_realdata::run(a),
+        Cmd::GenDemo(a) => gen_demo::run(a),
     }
 }
 
