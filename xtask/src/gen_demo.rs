@@ -27,9 +27,21 @@ pub fn run(a: Args) -> Result<()> {
     let origin = Lla::try_from_degrees(52.10, 23.60, 150.0)?;
     let frame = LocalFrame::new(origin);
     let sites = [
-        Site { name: "radar-bialowieza", kind: "radar", lla: Lla::try_from_degrees(52.10, 23.60, 165.0)? },
-        Site { name: "rf-north", kind: "passive_rf", lla: Lla::try_from_degrees(52.16, 23.64, 160.0)? },
-        Site { name: "rf-south", kind: "passive_rf", lla: Lla::try_from_degrees(52.05, 23.66, 155.0)? },
+        Site {
+            name: "radar-bialowieza",
+            kind: "radar",
+            lla: Lla::try_from_degrees(52.10, 23.60, 165.0)?,
+        },
+        Site {
+            name: "rf-north",
+            kind: "passive_rf",
+            lla: Lla::try_from_degrees(52.16, 23.64, 160.0)?,
+        },
+        Site {
+            name: "rf-south",
+            kind: "passive_rf",
+            lla: Lla::try_from_degrees(52.05, 23.66, 155.0)?,
+        },
     ];
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
     let g = |sd: f64| Normal::new(0.0, sd).map_err(anyhow::Error::from);
@@ -37,7 +49,13 @@ pub fn run(a: Args) -> Result<()> {
     let nb = g(2f64.to_radians())?;
     let nad = g(8.0)?;
     // Truth in the site frame, as functions of time (seconds).
-    let quad = |t: f64| Vector3::new(9_000.0 - 12.0 * t, 2_000.0 + 3.0 * (t / 20.0).sin() * 40.0, 80.0);
+    let quad = |t: f64| {
+        Vector3::new(
+            9_000.0 - 12.0 * t,
+            2_000.0 + 3.0 * (t / 20.0).sin() * 40.0,
+            80.0,
+        )
+    };
     let shahed = |t: f64| Vector3::new(22_000.0 - 48.0 * t, -6_000.0 + 10.0 * t, 900.0);
     let airliner = |t: f64| Vector3::new(-40_000.0 + 230.0 * t, 15_000.0, 10_500.0);
     let mut dets = String::new();
@@ -69,7 +87,11 @@ pub fn run(a: Args) -> Result<()> {
         // RF direction finders hear the quadcopter's control link, half a second later.
         for s in &sites[1..] {
             if rng.gen::<f64>() < 0.8 {
-                let (_, az, _) = enu_to_rae(&LocalFrame::new(s.lla).lla_to_enu(frame.enu_to_lla(Enu(quad(t + 0.5)))).0);
+                let (_, az, _) = enu_to_rae(
+                    &LocalFrame::new(s.lla)
+                        .lla_to_enu(frame.enu_to_lla(Enu(quad(t + 0.5))))
+                        .0,
+                );
                 writeln!(
                     dets,
                     r#"{{"time_s":{},"sensor":"{}","azimuth_deg":{:.3},"sigma_azimuth_deg":2.0,"class":"drone_rf_link"}}"#,
@@ -82,7 +104,11 @@ pub fn run(a: Args) -> Result<()> {
         // ADS-B: the airliner's own reports every 2 s, with its ICAO address.
         if k % 2 == 0 {
             let p = airliner(t + 0.25);
-            let lla = frame.enu_to_lla(Enu(p + Vector3::new(nad.sample(&mut rng), nad.sample(&mut rng), 0.0)));
+            let lla = frame.enu_to_lla(Enu(p + Vector3::new(
+                nad.sample(&mut rng),
+                nad.sample(&mut rng),
+                0.0,
+            )));
             writeln!(
                 dets,
                 r#"{{"time_s":{},"sensor":"adsb-1","lat_deg":{:.6},"lon_deg":{:.6},"alt_m":{:.0},"sigma_m":10,"id":"48af01"}}"#,
@@ -109,7 +135,10 @@ pub fn run(a: Args) -> Result<()> {
             s.lla.alt_m
         )?;
     }
-    writeln!(sensors, r#"{{"sensor":"adsb-1","kind":"adsb","lat_deg":52.10,"lon_deg":23.60,"alt_m":160,"sigma_m":10}}"#)?;
+    writeln!(
+        sensors,
+        r#"{{"sensor":"adsb-1","kind":"adsb","lat_deg":52.10,"lon_deg":23.60,"alt_m":160,"sigma_m":10}}"#
+    )?;
     let dir = root().join("scenarios/demo-border");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("detections.jsonl"), dets).context("writing detections")?;

@@ -7,13 +7,24 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
 use tracker::{MotionKind, Tracker, TrackerConfig};
 
-fn scan(rng: &mut rand_chacha::ChaCha8Rng, targets: &mut [[f64; 4]], k: usize, side: f64, clutter: usize) -> Vec<Detection> {
+fn scan(
+    rng: &mut rand_chacha::ChaCha8Rng,
+    targets: &mut [[f64; 4]],
+    k: usize,
+    side: f64,
+    clutter: usize,
+) -> Vec<Detection> {
     let n = Normal::new(0.0, 10.0).unwrap();
     let mut dets = Vec::new();
     let mk = |x: f64, y: f64| Detection {
         time_s: k as f64,
         sensor: SensorIndex(0),
-        measurement: Measurement::Cartesian { x_m: x, y_m: y, z_m: None, sigma_m: 10.0 },
+        measurement: Measurement::Cartesian {
+            x_m: x,
+            y_m: y,
+            z_m: None,
+            sigma_m: 10.0,
+        },
         attributes: None,
     };
     for s in targets.iter_mut() {
@@ -33,8 +44,16 @@ fn bench(c: &mut Criterion) {
     let side = 50_000.0;
     let clutter = 10_000;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-    let mut targets: Vec<[f64; 4]> =
-        (0..1000).map(|_| [rng.gen_range(5_000.0..45_000.0), rng.gen_range(5_000.0..45_000.0), rng.gen_range(-20.0..20.0), rng.gen_range(-20.0..20.0)]).collect();
+    let mut targets: Vec<[f64; 4]> = (0..1000)
+        .map(|_| {
+            [
+                rng.gen_range(5_000.0..45_000.0),
+                rng.gen_range(5_000.0..45_000.0),
+                rng.gen_range(-20.0..20.0),
+                rng.gen_range(-20.0..20.0),
+            ]
+        })
+        .collect();
     for motion in [MotionKind::Cv, MotionKind::Imm] {
         let mut cfg = TrackerConfig::default();
         cfg.motion.model = motion;
@@ -50,20 +69,23 @@ fn bench(c: &mut Criterion) {
             tracker.finish(&mut sink);
         }
         let next = scan(&mut rng, &mut targets, 8, side, clutter);
-        c.bench_function(&format!("tracker_scan_1k_targets_10k_clutter_{motion:?}"), |b| {
-            b.iter_batched(
-                || (tracker.clone(), next.clone()),
-                |(mut t, dets)| {
-                    let mut sink = |_: f64, _: &[TrackReport]| {};
-                    for d in dets {
-                        let _ = t.push(d, &mut sink);
-                    }
-                    t.finish(&mut sink);
-                    t.live_tracks()
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        c.bench_function(
+            &format!("tracker_scan_1k_targets_10k_clutter_{motion:?}"),
+            |b| {
+                b.iter_batched(
+                    || (tracker.clone(), next.clone()),
+                    |(mut t, dets)| {
+                        let mut sink = |_: f64, _: &[TrackReport]| {};
+                        for d in dets {
+                            let _ = t.push(d, &mut sink);
+                        }
+                        t.finish(&mut sink);
+                        t.live_tracks()
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
     }
 }
 
