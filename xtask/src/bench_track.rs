@@ -145,7 +145,17 @@ pub fn run(a: Args) -> Result<()> {
         }
         None => String::new(),
     };
-    let taskset = Command::new("taskset").arg("--version").output().is_ok();
+    // Both trackers run on one core: pin this process to CPU 0 so every child inherits
+    // the affinity (pinning each child with `taskset CMD` would add an exec to the
+    // timed wall time).
+    let pinned = Command::new("taskset")
+        .args(["-p", "-c", "0", &std::process::id().to_string()])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !pinned {
+        eprintln!("warning: could not pin to one core (taskset missing?); timings may use both");
+    }
     let mut rows: Vec<Row> = Vec::new();
     for (name, scen) in scenarios(a.quick)? {
         let det_path = out.join(format!("{name}.detections.jsonl"));
@@ -155,13 +165,7 @@ pub fn run(a: Args) -> Result<()> {
         let trk_path = out.join(format!("{name}.skyfence.jsonl"));
         let mut best = f64::INFINITY;
         for _ in 0..a.repeats.max(1) {
-            let mut cmd = if taskset {
-                let mut c = Command::new("taskset");
-                c.args(["-c", "0"]).arg(&bin);
-                c
-            } else {
-                Command::new(&bin)
-            };
+            let mut cmd = Command::new(&bin);
             cmd.args(["track", "--quiet", "--config"])
                 .arg(&cfg_path)
                 .arg(&det_path)
@@ -187,10 +191,6 @@ pub fn run(a: Args) -> Result<()> {
             let h = &scen.header;
             let prefix = out.join(format!("{name}.stonesoup"));
             let mut cmd = Command::new(py);
-            if taskset {
-                cmd = Command::new("taskset");
-                cmd.args(["-c", "0"]).arg(py);
-            }
             cmd.arg(root().join("xtask/python/stonesoup_runner.py"))
                 .arg(&det_path)
                 .arg(&prefix)

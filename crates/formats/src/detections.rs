@@ -1,6 +1,6 @@
 use crate::{blame_field, ParseError};
 use geodesy::Lla;
-use model::{Attributes, Detection, Measurement, Sensor, SensorTable};
+use model::{Attributes, Detection, Measurement, Sensor, SensorIndex, SensorTable};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -67,6 +67,9 @@ const MAX_SIGMA_DEG: f64 = 90.0;
 #[derive(Debug, Clone, Default)]
 pub struct DetectionParser {
     sensors: SensorTable,
+    /// The sensor of the previous line: consecutive lines usually share it, and this
+    /// skips a hash lookup per line.
+    last: Option<(String, SensorIndex)>,
 }
 
 fn finite(line: u64, field: &str, v: Option<f64>) -> Result<Option<f64>, ParseError> {
@@ -120,7 +123,10 @@ fn sigma(
 impl DetectionParser {
     /// A parser that knows the given sensors.
     pub fn new(sensors: SensorTable) -> Self {
-        Self { sensors }
+        Self {
+            sensors,
+            last: None,
+        }
     }
 
     /// The sensor table, including sensors first met in detections.
@@ -137,7 +143,8 @@ impl DetectionParser {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        let raw: Raw<'_> = serde_json::from_slice(line)
+        // sonic-rs (SIMD) parses the hot path; a failure is explained with serde_json.
+        let raw: Raw<'_> = sonic_rs::from_slice(line)
             .map_err(|e| blame_field(line, line_no, NUMERIC, STRINGS, &e))?;
         for (name, v) in [
             ("time_s", raw.time_s),
@@ -175,9 +182,16 @@ impl DetectionParser {
                 ))
             }
         };
-        let sensor = match self.sensors.find(name) {
-            Some(i) => i,
-            None => self.sensors.insert(Sensor::unnamed_kind(name)),
+        let sensor = match &self.last {
+            Some((n, i)) if n == name => *i,
+            _ => {
+                let i = match self.sensors.find(name) {
+                    Some(i) => i,
+                    None => self.sensors.insert(Sensor::unnamed_kind(name)),
+                };
+                self.last = Some((name.to_owned(), i));
+                i
+            }
         };
         let Some(info) = self.sensors.get(sensor) else {
             return Err(ParseError::new(

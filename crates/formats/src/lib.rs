@@ -45,7 +45,7 @@ pub(crate) fn blame_field(
     line_no: u64,
     numeric: &[&str],
     strings: &[&str],
-    err: &serde_json::Error,
+    err: &dyn std::fmt::Display,
 ) -> ParseError {
     let v: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,

@@ -53,18 +53,39 @@ fn cdf(k: usize, x: f64) -> f64 {
     }
 }
 
-/// The `p` quantile of the chi-square distribution with `k` (1 to 3) degrees of freedom.
+fn pdf(k: usize, x: f64) -> f64 {
+    let sqrt_pi = std::f64::consts::PI.sqrt();
+    match k {
+        1 => (-x / 2.0).exp() / ((2.0 * x).sqrt() * sqrt_pi),
+        2 => 0.5 * (-x / 2.0).exp(),
+        _ => x.sqrt() * (-x / 2.0).exp() / (2f64.sqrt() * sqrt_pi),
+    }
+}
+
+/// The `p` quantile of the chi-square distribution with `k` (1 to 3) degrees of freedom:
+/// Newton's method on the CDF inside a bisection bracket (a handful of steps; this runs
+/// at every tracker start, so it should not cost a millisecond).
 pub(crate) fn quantile(k: usize, p: f64) -> f64 {
     let (mut lo, mut hi) = (0.0, 200.0);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if cdf(k, mid) < p {
-            lo = mid;
-        } else {
-            hi = mid;
+    let mut x = k as f64 + 2.0;
+    for _ in 0..100 {
+        let f = cdf(k, x) - p;
+        if f.abs() < 1e-13 {
+            break;
         }
+        if f < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let step = x - f / pdf(k, x);
+        x = if step > lo && step < hi {
+            step
+        } else {
+            0.5 * (lo + hi)
+        };
     }
-    0.5 * (lo + hi)
+    x
 }
 
 #[cfg(test)]

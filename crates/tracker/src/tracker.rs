@@ -821,6 +821,15 @@ impl Tracker {
                     );
                     // Pair with the closest-in-time seeds that a target could have come
                     // from; at most a few, so a dense clutter patch cannot explode.
+                    near.retain(|&si| {
+                        let s = &self.seeds[si];
+                        let dt = t - s.time_s;
+                        let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
+                        !s.used
+                            && dt > 0.0
+                            && (p.x - s.position_m.x).powi(2) + (p.y - s.position_m.y).powi(2)
+                                <= reach * reach
+                    });
                     near.sort_unstable_by(|&a, &b| {
                         self.seeds[b]
                             .time_s
@@ -830,16 +839,11 @@ impl Tracker {
                     let mut started = 0;
                     for &si in &near {
                         let s = self.seeds[si];
+                        if s.used {
+                            continue;
+                        }
                         let dt = t - s.time_s;
-                        if s.used || dt <= 0.0 {
-                            continue;
-                        }
                         let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
-                        let d = ((p.x - s.position_m.x).powi(2) + (p.y - s.position_m.y).powi(2))
-                            .sqrt();
-                        if d > reach {
-                            continue;
-                        }
                         let g = two_point(&s, &p, &cov, item.model.measures_height(), dt, &tp);
                         // Second point's evidence: it fell inside the disc a target from
                         // the seed could reach, against clutter spread uniformly.
