@@ -15,11 +15,16 @@ pub struct SpatialGrid {
     /// extra entry for the end). Empty when rows are too spread out to index densely.
     first_row: i64,
     row_start: Vec<u32>,
+    /// Few points: no index, queries scan them all.
+    linear: bool,
 }
 
 // Cell coordinates are offset so they stay positive in a u32 for any position within
 // +-2^31 cells of the origin; keys sort by row then column.
 const OFFSET: i64 = 1 << 31;
+
+/// Up to this many points the grid is not built and queries scan every point.
+const LINEAR_MAX: usize = 128;
 
 impl SpatialGrid {
     /// An empty grid.
@@ -28,7 +33,12 @@ impl SpatialGrid {
     }
 
     fn cell(&self, v: f64) -> i64 {
-        ((v / self.cell_m).floor() as i64).clamp(-OFFSET + 1, OFFSET - 2)
+        // Floor by hand: without SSE4.1 in the baseline target, `f64::floor` is a libm
+        // call, and this runs for every point and query.
+        let q = v / self.cell_m;
+        let t = q as i64;
+        let f = if (t as f64) > q { t - 1 } else { t };
+        f.clamp(-OFFSET + 1, OFFSET - 2)
     }
 
     fn key(cx: i64, cy: i64) -> u64 {
@@ -37,18 +47,51 @@ impl SpatialGrid {
 
     /// Rebuilds the grid over `points` (x, y in metres) with square cells of `cell_m`.
     /// Non-finite points are left out. Reuses the grid's buffers.
+    ///
+    /// `cell_m` is a lower bound: when the points are sparse the grid uses cells of about
+    /// `extent / sqrt(n)`, so a few dozen points spread over a sector do not build and
+    /// walk hundreds of empty rows.
     pub fn rebuild(&mut self, points: impl Iterator<Item = (f64, f64)>, cell_m: f64) {
-        self.cell_m = if cell_m.is_finite() && cell_m > 0.0 {
+        self.scratch.clear();
+        self.xs.clear();
+        self.ys.clear();
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for (x, y) in points {
+            self.xs.push(x);
+            self.ys.push(y);
+            if x.is_finite() && y.is_finite() {
+                x0 = x0.min(x);
+                x1 = x1.max(x);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
+        }
+        self.keys.clear();
+        self.idx.clear();
+        self.row_start.clear();
+        // A handful of points: a linear scan beats sorting them.
+        self.linear = self.xs.len() <= LINEAR_MAX;
+        if self.linear {
+            return;
+        }
+        let requested = if cell_m.is_finite() && cell_m > 0.0 {
             cell_m
         } else {
             1.0
         };
-        self.scratch.clear();
-        self.xs.clear();
-        self.ys.clear();
-        for (i, (x, y)) in points.enumerate() {
-            self.xs.push(x);
-            self.ys.push(y);
+        let extent = (x1 - x0).max(y1 - y0);
+        let sparse = if extent.is_finite() {
+            extent / (self.xs.len().max(1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        self.cell_m = requested.max(sparse);
+        for (i, (&x, &y)) in self.xs.iter().zip(&self.ys).enumerate() {
             if x.is_finite() && y.is_finite() {
                 let k = Self::key(self.cell(x), self.cell(y));
                 self.scratch.push((k, i as u32));
@@ -101,20 +144,40 @@ impl SpatialGrid {
 
     /// Number of indexed points.
     pub fn len(&self) -> usize {
-        self.idx.len()
+        if self.linear {
+            self.xs
+                .iter()
+                .zip(&self.ys)
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .count()
+        } else {
+            self.idx.len()
+        }
     }
 
     /// True when no point is indexed.
     pub fn is_empty(&self) -> bool {
-        self.idx.is_empty()
+        self.len() == 0
     }
 
     /// Calls `f(index)` for every point within `radius_m` of `(x, y)`.
     pub fn for_each_within(&self, x: f64, y: f64, radius_m: f64, mut f: impl FnMut(usize)) {
-        if self.idx.is_empty() || !(radius_m >= 0.0) || !x.is_finite() || !y.is_finite() {
+        if !(radius_m >= 0.0) || !x.is_finite() || !y.is_finite() {
             return;
         }
         let r2 = radius_m * radius_m;
+        if self.linear {
+            for (i, (&px, &py)) in self.xs.iter().zip(&self.ys).enumerate() {
+                // Non-finite points fail the comparison and are skipped.
+                if (px - x) * (px - x) + (py - y) * (py - y) <= r2 {
+                    f(i);
+                }
+            }
+            return;
+        }
+        if self.idx.is_empty() {
+            return;
+        }
         let (cx0, cx1) = (self.cell(x - radius_m), self.cell(x + radius_m));
         let (cy0, cy1) = (self.cell(y - radius_m), self.cell(y + radius_m));
         // A huge radius would visit a huge number of empty rows; cap by scanning all.
