@@ -58,6 +58,39 @@ fn check<const D: usize>(pts: &[[f64; D]]) -> Result<(), EvaluationError> {
     }
 }
 
+/// Parameters in range and every coordinate finite.
+fn validate<const D: usize>(
+    truth: &[[f64; D]],
+    est: &[[f64; D]],
+    params: GospaParams,
+) -> Result<(), EvaluationError> {
+    let GospaParams { c, p } = params;
+    if !(c > 0.0 && c.is_finite()) {
+        return Err(EvaluationError::Parameter("c must be positive"));
+    }
+    if !(p >= 1.0 && p.is_finite()) {
+        return Err(EvaluationError::Parameter("p must be at least 1"));
+    }
+    check(truth)?;
+    check(est)
+}
+
+/// Row-major `min(d, c)^p` between every truth and estimate: the pair cost of both
+/// GOSPA and OSPA.
+fn capped_costs<const D: usize>(
+    truth: &[[f64; D]],
+    est: &[[f64; D]],
+    params: GospaParams,
+) -> Vec<f64> {
+    let mut cost = Vec::with_capacity(truth.len() * est.len());
+    for t in truth {
+        for e in est {
+            cost.push(dist(t, e).min(params.c).powf(params.p));
+        }
+    }
+    cost
+}
+
 /// GOSPA with `alpha = 2` (A. S. Rahmathullah, Á. F. García-Fernández, L. Svensson,
 /// "Generalized optimal sub-pattern assignment metric", FUSION 2017, Proposition 1):
 /// `(min over assignments of sum d^p over pairs closer than c + c^p / 2 (missed + false))^(1/p)`.
@@ -67,14 +100,7 @@ pub fn gospa<const D: usize>(
     params: GospaParams,
 ) -> Result<Gospa, EvaluationError> {
     let GospaParams { c, p } = params;
-    if !(c > 0.0 && c.is_finite()) {
-        return Err(EvaluationError::Parameter("c must be positive"));
-    }
-    if !(p >= 1.0 && p.is_finite()) {
-        return Err(EvaluationError::Parameter("p must be at least 1"));
-    }
-    check(truth)?;
-    check(est)?;
+    validate(truth, est, params)?;
     let cp = c.powf(p);
     let (n, m) = (truth.len(), est.len());
     if n == 0 || m == 0 {
@@ -88,12 +114,7 @@ pub fn gospa<const D: usize>(
     }
     // Pairs at or beyond c cost as much as one miss plus one false track (c^p), so
     // capping the pair cost at c^p and counting such pairs as unassigned is exact.
-    let mut cost = Vec::with_capacity(n * m);
-    for t in truth {
-        for e in est {
-            cost.push(dist(t, e).powf(p).min(cp));
-        }
-    }
+    let cost = capped_costs(truth, est, params);
     let (assign, _) = assignment::solve(&cost, n, m)?;
     let mut loc = 0.0;
     let mut pairs = 0;
@@ -124,14 +145,7 @@ pub fn ospa<const D: usize>(
     params: GospaParams,
 ) -> Result<f64, EvaluationError> {
     let GospaParams { c, p } = params;
-    let valid = c > 0.0 && c.is_finite() && p >= 1.0 && p.is_finite();
-    if !valid {
-        return Err(EvaluationError::Parameter(
-            "c must be positive and p at least 1",
-        ));
-    }
-    check(truth)?;
-    check(est)?;
+    validate(truth, est, params)?;
     let (n, m) = (truth.len(), est.len());
     if n == 0 && m == 0 {
         return Ok(0.0);
@@ -140,12 +154,7 @@ pub fn ospa<const D: usize>(
         return Ok(c);
     }
     let cp = c.powf(p);
-    let mut cost = Vec::with_capacity(n * m);
-    for t in truth {
-        for e in est {
-            cost.push(dist(t, e).min(c).powf(p));
-        }
-    }
+    let cost = capped_costs(truth, est, params);
     let (_, total) = assignment::solve(&cost, n, m)?;
     let k = n.max(m);
     Ok(((total + cp * (k - n.min(m)) as f64) / k as f64).powf(1.0 / p))
