@@ -14,7 +14,7 @@ mod tracks;
 pub use detections::DetectionParser;
 pub use mtt::{MttDetection, MttHeader, MttScan, MttScenario, MttTruth};
 pub use sensors::parse_sensors;
-pub use tracks::{write_track, TrackLine};
+pub use tracks::{append_track, write_track, TrackLine};
 
 /// A problem with one line of input.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -55,3 +55,43 @@ fn track_line_golden() {
     assert_eq!(v["status"], "confirmed");
     assert!((v["lat_deg"].as_f64().unwrap() - 51.9977).abs() < 1e-3);
 }
+
+fn any_f64() -> impl proptest::strategy::Strategy<Value = f64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        8 => -1e7f64..1e7,
+        1 => proptest::num::f64::ANY,
+        1 => Just(0.0),
+    ]
+}
+
+proptest::proptest! {
+    /// The hand-written line writer must give exactly serde_json's bytes for the
+    /// documented `TrackLine`, whatever the numbers (NaN and infinities included).
+    #[test]
+    fn hand_written_line_matches_serde(
+        t in any_f64(), id in proptest::prelude::any::<u64>(),
+        p in proptest::array::uniform3(any_f64()), v in proptest::array::uniform3(any_f64()),
+        c in proptest::array::uniform6(any_f64()), e in any_f64(),
+        n in proptest::prelude::any::<u32>(), last in any_f64(), with_lla in proptest::prelude::any::<bool>(),
+        lat in -90.0f64..90.0, lon in -180.0f64..180.0, alt in -1e3f64..1e5,
+    ) {
+        let r = TrackReport {
+            time_s: t,
+            track: id,
+            status: if n % 2 == 0 { TrackStatus::Confirmed } else { TrackStatus::Coasting },
+            position_m: p,
+            velocity_mps: v,
+            position_cov_m2: c,
+            lla: with_lla.then(|| geodesy::Lla::try_from_degrees(lat, lon, alt).unwrap()),
+            existence: e,
+            updates: n,
+            last_update_s: last,
+        };
+        let mut want = serde_json::to_vec(&formats::TrackLine::from(&r)).unwrap();
+        want.push(b'\n');
+        let mut got = Vec::new();
+        formats::append_track(&mut got, &r);
+        proptest::prop_assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+    }
+}

@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use model::SensorTable;
 use std::{
     fs::File,
-    io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write},
+    io::{BufRead, BufReader, IsTerminal, Read, Write},
     path::PathBuf,
     time::Instant,
 };
@@ -98,6 +98,8 @@ pub fn load_sensors(path: Option<&PathBuf>) -> Result<SensorTable> {
 // Rejected lines are logged individually up to this many, then only counted, so a
 // wholly wrong file does not flood the terminal.
 const MAX_LOGGED_REJECTIONS: u64 = 20;
+/// Output is written in pieces of about this many bytes.
+const OUTPUT_CHUNK: usize = 1 << 16;
 
 pub fn run(args: TrackArgs) -> Result<()> {
     let cfg = load_config(args.config.as_ref())?;
@@ -114,12 +116,13 @@ pub fn run(args: TrackArgs) -> Result<()> {
         (Box::new(f), size)
     };
     let mut reader = BufReader::with_capacity(1 << 16, reader);
-    let out: Box<dyn Write> = if args.output == "-" {
+    let mut out: Box<dyn Write> = if args.output == "-" {
         Box::new(std::io::stdout().lock())
     } else {
         Box::new(File::create(&args.output).with_context(|| format!("creating {}", args.output))?)
     };
-    let mut out = BufWriter::with_capacity(1 << 16, out);
+    // Track lines are formatted into this buffer and written out in large pieces.
+    let mut pending: Vec<u8> = Vec::with_capacity(OUTPUT_CHUNK + 4096);
 
     let progress = match size {
         Some(n) if std::io::stderr().is_terminal() && !args.quiet => {
@@ -147,9 +150,13 @@ pub fn run(args: TrackArgs) -> Result<()> {
             return;
         }
         for r in reports {
-            if let Err(e) = formats::write_track(&mut out, r) {
-                write_err = Some(e);
-                return;
+            formats::append_track(&mut pending, r);
+            if pending.len() >= OUTPUT_CHUNK {
+                if let Err(e) = out.write_all(&pending) {
+                    write_err = Some(e);
+                    return;
+                }
+                pending.clear();
             }
         }
         track_lines += reports.len() as u64;
@@ -217,7 +224,8 @@ pub fn run(args: TrackArgs) -> Result<()> {
     if let Some(e) = write_err {
         return Err(e).with_context(|| format!("writing tracks to {}", args.output));
     }
-    out.flush()
+    out.write_all(&pending)
+        .and_then(|()| out.flush())
         .with_context(|| format!("writing tracks to {}", args.output))?;
     if let Some(pb) = progress {
         pb.finish_and_clear();

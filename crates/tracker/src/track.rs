@@ -1,4 +1,4 @@
-use estimation::ImmState;
+use estimation::{Gaussian, ImmState};
 use model::TrackStatus;
 
 /// One track in the store.
@@ -10,6 +10,9 @@ pub(crate) struct Track {
     /// Time of `state`.
     pub time_s: f64,
     pub state: ImmState,
+    /// `state.combined()`, kept because gating, coverage and reporting all read it
+    /// and each reduction copies the per-mode estimates.
+    pub combined: Gaussian,
     /// Log-odds of existence and the time it refers to.
     pub log_odds: f64,
     pub existence_time_s: f64,

@@ -531,7 +531,7 @@ impl Tracker {
             .iter()
             .map(|tr| {
                 let dt = t - tr.time_s;
-                let c = tr.state.combined();
+                let c = &tr.combined;
                 let var = |i: usize| {
                     c.cov[(i, i)] + 2.0 * dt * c.cov[(i, i + 3)] + dt * dt * c.cov[(i + 3, i + 3)]
                 };
@@ -702,6 +702,7 @@ impl Tracker {
                     tr.log_odds =
                         existence::survive(tr.log_odds, t - tr.existence_time_s, life) + factor;
                     tr.existence_time_s = t;
+                    tr.combined = state.combined();
                     tr.state = state;
                     tr.time_s = t;
                     let best = mine.iter().map(|p| p.2).fold(0.0, f64::max);
@@ -729,7 +730,7 @@ impl Tracker {
     fn in_coverage(&self, ctx: &SensorContext, tr: &Track, t: f64) -> bool {
         match (ctx.max_range_m, ctx.geometry) {
             (Some(max), Some(g)) => {
-                let c = tr.state.combined();
+                let c = &tr.combined;
                 let dt = t - tr.time_s;
                 let dx = c.mean[0] + c.mean[3] * dt - g.position_site_m.x;
                 let dy = c.mean[1] + c.mean[4] * dt - g.position_site_m.y;
@@ -907,11 +908,13 @@ impl Tracker {
 
     fn start_track(&mut self, t: f64, g: Gaussian, log_odds: f64, height: bool) {
         self.stats.tracks_started += 1;
+        let state = ImmState::new(g, &self.imm);
         self.tracks.push(Track {
             id: 0,
             status: TrackStatus::Tentative,
             time_s: t,
-            state: ImmState::new(g, &self.imm),
+            combined: state.combined(),
+            state,
             log_odds,
             existence_time_s: t,
             updates: 2,
@@ -928,11 +931,11 @@ impl Tracker {
                 continue;
             }
             let g = if t == tr.time_s {
-                tr.state.combined()
+                tr.combined
             } else {
                 match tr.state.predict(&self.imm, t - tr.time_s) {
                     Ok(s) => s.combined(),
-                    Err(_) => tr.state.combined(),
+                    Err(_) => tr.combined,
                 }
             };
             let position_m = [g.mean[0], g.mean[1], g.mean[2]];
