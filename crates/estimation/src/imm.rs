@@ -1,5 +1,5 @@
 use crate::{
-    filter::{mixture_reduce, update, Gaussian},
+    filter::{mixture_reduce, update, Gaussian, Innovation},
     measurement::{linearize, MeasurementModel},
     motion::NearlyConstantVelocity,
     EstimationError,
@@ -58,6 +58,17 @@ impl ImmConfig {
         }
         p
     }
+}
+
+/// A measurement that passed an IMM gate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GateResult {
+    /// Smallest squared Mahalanobis distance over the modes.
+    pub mahalanobis2: f64,
+    /// Log-likelihood under the mode mixture.
+    pub log_likelihood: f64,
+    /// Measurement dimension (1 to 3).
+    pub dim: usize,
 }
 
 /// The IMM's state: one Gaussian per mode and the mode probabilities.
@@ -146,6 +157,49 @@ impl ImmState {
         }
         normalise(&mut out.probs[..n]);
         Ok((out, max + total.ln()))
+    }
+
+    /// Gates a measurement against a predicted state and scores it, mode by mode.
+    ///
+    /// The measurement passes if it lies inside `gate[dim]` (squared Mahalanobis
+    /// distance, by measurement dimension) of any mode, and its log-likelihood is that
+    /// of the mode mixture, `ln sum_j mu_j N(z; h(x_j), S_j)`. Gating on the
+    /// moment-matched combined estimate instead would shrink the manoeuvre mode's wide
+    /// gate by its small probability and drop the very plots that show a turn began.
+    /// Returns `None` when no mode's gate holds the measurement.
+    pub fn gate(
+        &self,
+        m: &MeasurementModel,
+        gate: &[f64; 4],
+    ) -> Result<Option<GateResult>, EstimationError> {
+        let n = self.n_modes;
+        let mut inside = false;
+        let mut best_d2 = f64::INFINITY;
+        let mut dim = 0;
+        let mut logl = [f64::NEG_INFINITY; MAX_MODES];
+        for j in 0..n {
+            let lin = linearize(m, &self.modes[j].mean);
+            let inn = Innovation::new(&self.modes[j], &lin)?;
+            inside |= inn.mahalanobis2 <= gate[inn.dim.min(3)];
+            best_d2 = best_d2.min(inn.mahalanobis2);
+            dim = inn.dim;
+            logl[j] = inn.log_likelihood;
+        }
+        if !inside {
+            return Ok(None);
+        }
+        let log_likelihood = if n == 1 {
+            logl[0]
+        } else {
+            let max = logl[..n].iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = (0..n).map(|j| self.probs[j] * (logl[j] - max).exp()).sum();
+            max + sum.ln()
+        };
+        Ok(Some(GateResult {
+            mahalanobis2: best_d2,
+            log_likelihood,
+            dim,
+        }))
     }
 
     /// Probabilistic-data-association update: `miss_weight` is the probability that none

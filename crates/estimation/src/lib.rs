@@ -16,7 +16,7 @@ mod measurement;
 mod motion;
 
 pub use filter::{mixture_reduce, update, Gaussian, Innovation, UpdateOutcome};
-pub use imm::{ImmConfig, ImmState, MAX_MODES};
+pub use imm::{GateResult, ImmConfig, ImmState, MAX_MODES};
 pub use measurement::{linearize, Linearized, MeasurementModel, SensorGeometry};
 pub use motion::NearlyConstantVelocity;
 

@@ -254,6 +254,48 @@ fn imm_detects_a_manoeuvre() {
     assert!((c.mean[4] - 20.0).abs() < 2.0);
 }
 
+/// Gating by mode: a plot 150 m off a track whose quiet mode (100 m^2, probability
+/// 0.9) rules it out but whose manoeuvre mode (10,000 m^2, 0.1) holds it. The combined
+/// estimate (1,090 m^2) would have refused it: S = 1,190 m^2, d^2 = 18.9 > 9.21.
+/// By hand, with R = 100 m^2 per axis:
+///   quiet:     S = 200,    d^2 = 22500 / 200 = 112.5,     ln N = -63.38619443
+///   manoeuvre: S = 10,100, d^2 = 22500 / 10100 = 2.227723, ln N = -12.17202916
+///   mixture:   ln(0.9 e^-63.386 + 0.1 e^-12.172) = -14.47461425
+#[test]
+fn imm_gate_by_mode_by_hand() {
+    let at = |var: f64| Gaussian {
+        mean: Vector6::zeros(),
+        cov: diag([var, var, var, 1.0, 1.0, 1.0]),
+    };
+    let s = ImmState {
+        modes: [at(100.0), at(10_000.0)],
+        probs: [0.9, 0.1],
+        n_modes: 2,
+    };
+    let m = MeasurementModel::Position2 {
+        z_m: [0.0, 150.0],
+        sigma_m: 10.0,
+    };
+    let gate = [0.0, 6.63, 9.21, 11.34];
+    let g = s
+        .gate(&m, &gate)
+        .unwrap()
+        .expect("inside the manoeuvre mode's gate");
+    assert_eq!(g.dim, 2);
+    assert_abs_diff_eq!(g.mahalanobis2, 2.227_722_772, epsilon = 1e-8);
+    assert_abs_diff_eq!(g.log_likelihood, -14.474_614_248, epsilon = 1e-8);
+    // The combined estimate alone would have gated it out.
+    let c = s.combined();
+    let lin = linearize(&m, &c.mean);
+    assert!(Innovation::new(&c, &lin).unwrap().mahalanobis2 > 9.21);
+    // Outside every mode's gate: refused.
+    let far = MeasurementModel::Position2 {
+        z_m: [0.0, 400.0],
+        sigma_m: 10.0,
+    };
+    assert_eq!(s.gate(&far, &gate).unwrap(), None);
+}
+
 proptest! {
     /// Whatever sequence of predictions and position, polar and bearing updates, the
     /// covariance stays symmetric positive definite.

@@ -8,8 +8,7 @@ use crate::{
 };
 use association::{Associator, Gated, Method, SpatialGrid};
 use estimation::{
-    linearize, Gaussian, ImmConfig, ImmState, Innovation, MeasurementModel, NearlyConstantVelocity,
-    SensorGeometry,
+    Gaussian, ImmConfig, ImmState, MeasurementModel, NearlyConstantVelocity, SensorGeometry,
 };
 use geodesy::{Lla, LocalFrame};
 use model::{
@@ -524,20 +523,29 @@ impl Tracker {
             .fold(0.0, f64::max);
         let any_position = items.iter().any(|i| i.position.is_some());
         let gate_h = self.gate[2];
-        // Each track's gate as a disc: predicted position and a radius that contains the
-        // chi-square gate (the 5% margin covers the cheap variance bound).
+        // Each track's gate as a disc about its combined predicted position, wide enough
+        // for every mode's gate (a mode's own gate is centred on its own mean); the 5%
+        // margin covers the cheap variance bound.
         let discs: Vec<(f64, f64, f64)> = self
             .tracks
             .iter()
             .map(|tr| {
                 let dt = t - tr.time_s;
                 let c = &tr.combined;
-                let var = |i: usize| {
-                    c.cov[(i, i)] + 2.0 * dt * c.cov[(i, i + 3)] + dt * dt * c.cov[(i + 3, i + 3)]
-                };
-                let var_h = var(0).max(var(1)) + self.q_max_h * dt * dt * dt / 3.0;
-                let r = (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05;
-                (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt, r)
+                let (cx, cy) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
+                let mut r: f64 = 0.0;
+                for g in &tr.state.modes[..tr.state.n_modes] {
+                    let var = |i: usize| {
+                        g.cov[(i, i)]
+                            + 2.0 * dt * g.cov[(i, i + 3)]
+                            + dt * dt * g.cov[(i + 3, i + 3)]
+                    };
+                    let var_h = var(0).max(var(1)) + self.q_max_h * dt * dt * dt / 3.0;
+                    let off =
+                        (g.mean[0] + g.mean[3] * dt - cx).hypot(g.mean[1] + g.mean[4] * dt - cy);
+                    r = r.max(off + (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05);
+                }
+                (cx, cy, r)
             })
             .collect();
         if any_position {
@@ -585,16 +593,11 @@ impl Tracker {
             let Some(pred) = predicted[ti].as_ref() else {
                 continue;
             };
-            let comb = pred.combined();
             for &di in &candidates {
                 let item = &items[di];
-                let lin = linearize(&item.model, &comb.mean);
-                let Ok(inn) = Innovation::new(&comb, &lin) else {
+                let Ok(Some(inn)) = pred.gate(&item.model, &self.gate) else {
                     continue;
                 };
-                if inn.mahalanobis2 > self.gate[inn.dim] {
-                    continue;
-                }
                 let lr = (inn.log_likelihood - item.lambda.ln()).exp();
                 gated.push(Gated {
                     track: ti as u32,
