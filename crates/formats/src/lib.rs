@@ -8,12 +8,19 @@
 
 mod detections;
 mod mtt;
+mod records;
 mod sensors;
+mod simout;
 mod tracks;
 
 pub use detections::DetectionParser;
 pub use mtt::{MttDetection, MttHeader, MttScan, MttScenario, MttTruth};
+pub use records::{
+    parse_alert_line, parse_track_line, parse_truth_line, AlertRecord, Position, TrackRecord,
+    TruthRecord,
+};
 pub use sensors::parse_sensors;
+pub use simout::{append_detection, append_truth, DetectionRecord, TruthLine as SimTruthLine};
 pub use tracks::{append_track, write_track, TrackLine};
 
 /// A problem with one line of input.

@@ -18,6 +18,20 @@ struct RawSensor {
     max_range_m: Option<f64>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OriginLine {
+    origin: OriginFields,
+}
+
+#[derive(Deserialize)]
+struct OriginFields {
+    lat_deg: f64,
+    lon_deg: f64,
+    #[serde(default)]
+    alt_m: f64,
+}
+
 /// Parses a sensors file (JSON Lines; see `docs/formats.md`), reporting every problem
 /// at once.
 pub fn parse_sensors(text: &str) -> Result<SensorTable, Vec<ParseError>> {
@@ -26,6 +40,15 @@ pub fn parse_sensors(text: &str) -> Result<SensorTable, Vec<ParseError>> {
     for (i, line) in text.lines().enumerate() {
         let n = i as u64 + 1;
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        // The site origin: `{"origin": {"lat_deg": .., "lon_deg": .., "alt_m": ..}}`.
+        if let Ok(o) = serde_json::from_str::<OriginLine>(line) {
+            match Lla::try_from_degrees(o.origin.lat_deg, o.origin.lon_deg, o.origin.alt_m) {
+                Ok(lla) if table.origin().is_none() => table.set_origin(lla),
+                Ok(_) => errors.push(ParseError::new(n, Some("origin"), "is given twice")),
+                Err(e) => errors.push(ParseError::new(n, Some("origin"), e.to_string())),
+            }
             continue;
         }
         let raw: RawSensor = match serde_json::from_str(line) {

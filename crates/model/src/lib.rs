@@ -114,6 +114,7 @@ impl Sensor {
 pub struct SensorTable {
     sensors: Vec<Sensor>,
     by_name: std::collections::HashMap<String, SensorIndex>,
+    origin: Option<geodesy::Lla>,
 }
 
 impl SensorTable {
@@ -132,6 +133,17 @@ impl SensorTable {
         self.by_name.insert(sensor.name.clone(), i);
         self.sensors.push(sensor);
         i
+    }
+
+    /// The site origin the sensors file names, if any: the local frame's origin for
+    /// Cartesian detections and track output.
+    pub fn origin(&self) -> Option<geodesy::Lla> {
+        self.origin
+    }
+
+    /// Sets the site origin.
+    pub fn set_origin(&mut self, origin: geodesy::Lla) {
+        self.origin = Some(origin);
     }
 
     /// Looks a sensor up by name.

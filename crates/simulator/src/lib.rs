@@ -5,8 +5,15 @@
 //! Never depends on the tracker, so simulations can feed any tracker.
 #![deny(missing_docs)]
 
+pub mod engine;
 pub mod mtt;
 pub mod radar;
+pub mod scenario;
+pub mod sensors;
+pub mod targets;
+
+pub use engine::{SimStats, Simulation};
+pub use scenario::Scenario;
 
 /// Errors from simulation parameters.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

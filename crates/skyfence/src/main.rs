@@ -2,6 +2,9 @@
 //! All domain work happens in the library crates; this is the only place that uses
 //! `anyhow` and touches the terminal.
 
+mod eval;
+mod plot;
+mod sim;
 mod track;
 
 use clap::{Parser, Subcommand};
@@ -19,6 +22,10 @@ struct Cli {
 enum Command {
     /// Track detections (JSON Lines) into confirmed tracks (JSON Lines).
     Track(track::TrackArgs),
+    /// Simulate a border scenario into detections, truth and a sensors file.
+    Sim(sim::SimArgs),
+    /// Score tracks against truth: GOSPA, OSPA, continuity, warning times.
+    Eval(eval::EvalArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -34,6 +41,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Track(args) => track::run(args),
+        Command::Sim(args) => sim::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -44,7 +44,7 @@ enum OnError {
     Skip,
 }
 
-fn parse_origin(s: &str) -> Result<Lla, String> {
+pub fn parse_origin(s: &str) -> Result<Lla, String> {
     let parts: Vec<&str> = s.split(',').map(str::trim).collect();
     if parts.len() != 3 {
         return Err("expected LAT,LON,ALT_M, for example 52.23,21.01,110".into());
@@ -107,7 +107,7 @@ const INPUT_CHUNK: usize = 1 << 14;
 pub fn run(args: TrackArgs) -> Result<()> {
     let cfg = load_config(args.config.as_ref())?;
     let sensors = load_sensors(args.sensors.as_ref())?;
-    let mut tracker = Tracker::new(cfg, args.origin, &sensors)?;
+    let mut tracker = Tracker::new(cfg, args.origin.or(sensors.origin()), &sensors)?;
     let mut parser = DetectionParser::new(sensors);
 
     let (reader, size): (Box<dyn Read>, Option<u64>) = if args.input == "-" {

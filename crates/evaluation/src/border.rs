@@ -1,0 +1,162 @@
+//! Border crossings in the truth and the warning that alerts gave before them.
+use crate::{RunReport, TruthSample};
+
+/// A border as a polyline in the local frame, with the side that is ours.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Border {
+    /// Vertices, east and north metres, in order.
+    pub points_m: Vec<[f64; 2]>,
+    /// Whether our side is to the left when walking the polyline in order.
+    pub ours_left: bool,
+}
+
+/// A target entering our side.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Crossing {
+    /// Target index.
+    pub target: usize,
+    /// Time it crossed, seconds (interpolated between truth samples).
+    pub time_s: f64,
+}
+
+/// An alert as far as scoring needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Alert {
+    /// Time raised, seconds.
+    pub time_s: f64,
+    /// Track it is about.
+    pub track: u64,
+}
+
+/// How alerts did against border crossings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertReport {
+    /// First crossing of each threat target, with the warning (crossing time minus
+    /// first alert on the target; negative when the alert came late), `None` if the
+    /// target never raised an alert.
+    pub crossings: Vec<(Crossing, Option<f64>)>,
+    /// Threat crossings with no alert at all.
+    pub missed: usize,
+    /// Alerts on no target or on a target that is not a threat.
+    pub false_alerts: usize,
+    /// False alerts per hour of the run.
+    pub false_per_hour: f64,
+    /// False alerts per hour and per 100 km of border.
+    pub false_per_hour_per_100km: f64,
+}
+
+fn cross(a: [f64; 2], b: [f64; 2]) -> f64 {
+    a[0] * b[1] - a[1] * b[0]
+}
+
+fn sub(a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+    [a[0] - b[0], a[1] - b[1]]
+}
+
+impl Border {
+    /// Length, metres.
+    pub fn length_m(&self) -> f64 {
+        self.points_m
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+            .sum()
+    }
+
+    /// If the step from `a` to `b` enters our side through the border, the fraction of
+    /// the step at which it does.
+    pub fn entry(&self, a: [f64; 2], b: [f64; 2]) -> Option<f64> {
+        let step = sub(b, a);
+        let mut first: Option<f64> = None;
+        for w in self.points_m.windows(2) {
+            let (q0, q1) = (w[0], w[1]);
+            let d = sub(q1, q0);
+            let denom = cross(step, d);
+            if denom == 0.0 {
+                continue;
+            }
+            // a + s * step = q0 + u * d
+            let s = cross(sub(q0, a), d) / denom;
+            let u = cross(sub(q0, a), step) / denom;
+            if !(0.0..=1.0).contains(&s) || !(0.0..=1.0).contains(&u) {
+                continue;
+            }
+            // Moving to the left of the border direction is cross(d, step) > 0.
+            let to_left = cross(d, step) > 0.0;
+            if to_left == self.ours_left {
+                first = Some(first.map_or(s, |f: f64| f.min(s)));
+            }
+        }
+        first
+    }
+
+    /// First entry into our side of every target, in target order.
+    pub fn crossings(&self, truth: &[TruthSample]) -> Vec<Crossing> {
+        let mut by_target: std::collections::BTreeMap<usize, Vec<(f64, [f64; 2])>> =
+            std::collections::BTreeMap::new();
+        for s in truth {
+            by_target
+                .entry(s.target)
+                .or_default()
+                .push((s.time_s, [s.position_m[0], s.position_m[1]]));
+        }
+        let mut out = Vec::new();
+        for (target, mut path) in by_target {
+            path.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for w in path.windows(2) {
+                if let Some(f) = self.entry(w[0].1, w[1].1) {
+                    out.push(Crossing {
+                        target,
+                        time_s: w[0].0 + f * (w[1].0 - w[0].0),
+                    });
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Scores alerts: each alert belongs to the target its track followed most
+/// (`report.dominant_target`); `threat[target]` says which targets should raise one.
+pub fn score_alerts(
+    alerts: &[Alert],
+    report: &RunReport,
+    crossings: &[Crossing],
+    threat: &[bool],
+    duration_s: f64,
+    border_length_m: f64,
+) -> AlertReport {
+    let mut first_alert: std::collections::BTreeMap<usize, f64> = Default::default();
+    let mut false_alerts = 0;
+    for a in alerts {
+        match report.dominant_target.get(&a.track) {
+            Some(&(target, _)) if threat.get(target).copied().unwrap_or(false) => {
+                let e = first_alert.entry(target).or_insert(a.time_s);
+                *e = e.min(a.time_s);
+            }
+            _ => false_alerts += 1,
+        }
+    }
+    let mut out = AlertReport {
+        false_alerts,
+        ..Default::default()
+    };
+    for c in crossings {
+        if !threat.get(c.target).copied().unwrap_or(false) {
+            continue;
+        }
+        let warning = first_alert.get(&c.target).map(|t| c.time_s - t);
+        if warning.is_none() {
+            out.missed += 1;
+        }
+        out.crossings.push((*c, warning));
+    }
+    let hours = duration_s / 3600.0;
+    if hours > 0.0 {
+        out.false_per_hour = false_alerts as f64 / hours;
+        if border_length_m > 0.0 {
+            out.false_per_hour_per_100km = out.false_per_hour / (border_length_m / 100_000.0);
+        }
+    }
+    out
+}

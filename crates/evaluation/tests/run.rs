@@ -1,0 +1,200 @@
+//! Known-answer tests of whole-run scoring, worked by hand.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use evaluation::*;
+
+const P: RunParams = RunParams {
+    metric: GospaParams { c: 100.0, p: 2.0 },
+    alpha: 2.0,
+    three_d: false,
+};
+
+fn truth(t: f64, target: usize, x: f64, y: f64) -> TruthSample {
+    TruthSample {
+        time_s: t,
+        target,
+        position_m: [x, y, 0.0],
+        seen: None,
+    }
+}
+
+fn track(t: f64, id: u64, x: f64, y: f64) -> TrackSample {
+    TrackSample {
+        time_s: t,
+        track: id,
+        position_m: [x, y, 500.0],
+        class: None,
+    }
+}
+
+/// Two targets over four times.
+/// t=0: truths A(0,0), B(1000,0); no tracks -> 2 missed: GOSPA sqrt(2 * 5000) = 100.
+/// t=1: A(10,0) with track 7 at (13,4) (d=5), B(1010,0) with track 8 at (1010,30) (d=30):
+///      GOSPA sqrt(25 + 900) = 30.414; localisation the same.
+/// t=2: A(20,0) with track 8 at (20,0) (switch 7 -> 8 on A), B untracked, track 9 at
+///      (5000,0) false: GOSPA sqrt(0 + 5000 + 5000) = 100, missed 1, false 1.
+/// t=3: A(30,0) with track 8 (d=0); B(1030,0) with track 8'... track 10 at (1030,0): B
+///      resumes (one fragmentation, switch 8 -> 10 on B). GOSPA 0.
+/// OSPA: t0 100 (one side empty); t1 sqrt(925/2) = 21.506; t2 n=2,m=2: pairs A-8 (0)
+/// and B-9 (capped 100^2): sqrt(10000/2) = 70.711; t3 0.
+#[test]
+fn run_by_hand() {
+    let truth = vec![
+        truth(0.0, 0, 0.0, 0.0),
+        truth(0.0, 1, 1000.0, 0.0),
+        truth(1.0, 0, 10.0, 0.0),
+        truth(1.0, 1, 1010.0, 0.0),
+        truth(2.0, 0, 20.0, 0.0),
+        truth(2.0, 1, 1020.0, 0.0),
+        truth(3.0, 0, 30.0, 0.0),
+        truth(3.0, 1, 1030.0, 0.0),
+    ];
+    let tracks = vec![
+        track(1.0, 7, 13.0, 4.0),
+        track(1.0, 8, 1010.0, 30.0),
+        track(2.0, 8, 20.0, 0.0),
+        track(2.0, 9, 5000.0, 0.0),
+        track(3.0, 8, 30.0, 0.0),
+        track(3.0, 10, 1030.0, 0.0),
+    ];
+    let r = evaluate_run(&truth, &tracks, P).unwrap();
+    assert_eq!(r.steps.len(), 4);
+    let g: Vec<f64> = r.steps.iter().map(|s| s.gospa).collect();
+    let want = [100.0, 925f64.sqrt(), 100.0, 0.0];
+    for (a, b) in g.iter().zip(want) {
+        assert!((a - b).abs() < 1e-9, "{g:?}");
+    }
+    assert!((r.steps[1].localisation_m - 925f64.sqrt()).abs() < 1e-9);
+    assert_eq!((r.steps[2].missed, r.steps[2].false_tracks), (1, 1));
+    let o: Vec<f64> = r.steps.iter().map(|s| s.ospa).collect();
+    let want = [
+        100.0,
+        (925.0f64 / 2.0).sqrt(),
+        (10000.0f64 / 2.0).sqrt(),
+        0.0,
+    ];
+    for (a, b) in o.iter().zip(want) {
+        assert!((a - b).abs() < 1e-9, "{o:?}");
+    }
+    assert!((r.mean_gospa - (200.0 + 925f64.sqrt()) / 4.0).abs() < 1e-9);
+    assert!((r.mean_missed - 3.0 / 4.0).abs() < 1e-12);
+    assert!((r.mean_false - 1.0 / 4.0).abs() < 1e-12);
+    // Continuity.
+    let a = &r.targets[0];
+    assert_eq!(a.track_ids, vec![7, 8]);
+    assert_eq!((a.id_switches, a.fragmentations), (1, 0));
+    assert_eq!((a.first_seen_s, a.first_tracked_s), (Some(0.0), Some(1.0)));
+    let b = &r.targets[1];
+    assert_eq!(b.track_ids, vec![8, 10]);
+    assert_eq!((b.id_switches, b.fragmentations), (1, 1));
+    assert_eq!(r.id_switches(), 2);
+    assert_eq!(r.times_to_track_s(), vec![1.0, 1.0]);
+    // Track 8: A twice, B once -> dominant A; 7 and 10 pure. Purity (1 + 2 + 1) / 5.
+    assert_eq!(r.dominant_target[&8], (0, 2));
+    assert!((r.track_purity - 4.0 / 5.0).abs() < 1e-12);
+}
+
+/// 3D scoring uses height; 2D ignores it (the tracks above sit 500 m up).
+#[test]
+fn three_d_counts_height() {
+    let t = [truth(0.0, 0, 0.0, 0.0)];
+    let k = [track(0.0, 1, 0.0, 0.0)];
+    let r2 = evaluate_run(&t, &k, P).unwrap();
+    assert_eq!(r2.steps[0].gospa, 0.0);
+    let r3 = evaluate_run(&t, &k, RunParams { three_d: true, ..P }).unwrap();
+    assert_eq!(r3.steps[0].missed, 1);
+    assert!(evaluate_run(&[truth(f64::NAN, 0, 0.0, 0.0)], &[], P).is_err());
+}
+
+/// A border along the x axis from (0,0) to (10000,0), ours to the left (north).
+/// Target 0 flies north from y=-300 at t=0 to y=+100 at t=4: it enters at 3/4 of the
+/// step, t=3. Target 1 flies south (leaves ours): no entry. Target 2 crosses west of the
+/// border's end: no entry.
+#[test]
+fn border_entry_by_hand() {
+    let border = Border {
+        points_m: vec![[0.0, 0.0], [10_000.0, 0.0]],
+        ours_left: true,
+    };
+    assert_eq!(border.length_m(), 10_000.0);
+    let truth = vec![
+        truth(0.0, 0, 500.0, -300.0),
+        truth(4.0, 0, 500.0, 100.0),
+        truth(0.0, 1, 800.0, 100.0),
+        truth(4.0, 1, 800.0, -100.0),
+        truth(0.0, 2, -50.0, -100.0),
+        truth(4.0, 2, -50.0, 100.0),
+    ];
+    let c = border.crossings(&truth);
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].target, 0);
+    assert!((c[0].time_s - 3.0).abs() < 1e-12);
+    // The other way round, ours is south: only target 1 enters, at t=2.
+    let south = Border {
+        ours_left: false,
+        ..border.clone()
+    };
+    let c = south.crossings(&truth);
+    assert_eq!((c.len(), c[0].target), (1, 1));
+    assert!((c[0].time_s - 2.0).abs() < 1e-12);
+}
+
+/// Alerts: target 0 (threat) crosses at t=3 and its track 5 alerted at t=1: warning 2 s.
+/// Target 1 (threat) crosses at t=10 with no alert: missed. Track 6 (following a bird,
+/// target 2) alerted twice and track 99 (no target) once: 3 false alerts in 1800 s over
+/// 50 km: 6 per hour, 12 per hour per 100 km.
+#[test]
+fn alerts_by_hand() {
+    let mut report = RunReport::default();
+    report.dominant_target.insert(5, (0, 10));
+    report.dominant_target.insert(6, (2, 10));
+    let crossings = [
+        Crossing {
+            target: 0,
+            time_s: 3.0,
+        },
+        Crossing {
+            target: 1,
+            time_s: 10.0,
+        },
+        Crossing {
+            target: 2,
+            time_s: 4.0,
+        },
+    ];
+    let alerts = [
+        Alert {
+            time_s: 1.0,
+            track: 5,
+        },
+        Alert {
+            time_s: 2.5,
+            track: 5,
+        },
+        Alert {
+            time_s: 1.0,
+            track: 6,
+        },
+        Alert {
+            time_s: 2.0,
+            track: 6,
+        },
+        Alert {
+            time_s: 2.0,
+            track: 99,
+        },
+    ];
+    let a = score_alerts(
+        &alerts,
+        &report,
+        &crossings,
+        &[true, true, false],
+        1800.0,
+        50_000.0,
+    );
+    assert_eq!(a.crossings.len(), 2);
+    assert_eq!(a.crossings[0].1, Some(2.0));
+    assert_eq!(a.crossings[1].1, None);
+    assert_eq!((a.missed, a.false_alerts), (1, 3));
+    assert!((a.false_per_hour - 6.0).abs() < 1e-12);
+    assert!((a.false_per_hour_per_100km - 12.0).abs() < 1e-12);
+}

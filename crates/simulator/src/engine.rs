@@ -1,0 +1,191 @@
+//! The scenario simulator's loop: ticks of `tick_s`; at each tick the sensors due
+//! observe the targets, and the tick's detection and truth lines are handed to the
+//! caller (who writes them, and in real-time mode paces them to the clock).
+use crate::scenario::Scenario;
+use crate::sensors::{SimDetection, SimSensor};
+use crate::targets::{build_targets, State, Target};
+use crate::SimulationError;
+use formats::{append_detection, append_truth, SimTruthLine};
+use geodesy::{Enu, LocalFrame};
+use nalgebra::Vector3;
+
+/// A scenario ready to run.
+#[derive(Debug)]
+pub struct Simulation {
+    scenario: Scenario,
+    frame: LocalFrame,
+    targets: Vec<Target>,
+    sensors: Vec<SimSensor>,
+}
+
+/// Counts of a finished run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SimStats {
+    /// Ticks simulated.
+    pub ticks: u64,
+    /// Detection lines written.
+    pub detections: u64,
+    /// Of which false alarms.
+    pub false_alarms: u64,
+    /// Truth lines written.
+    pub truth_lines: u64,
+}
+
+impl Simulation {
+    /// Builds targets and sensors. The scenario should have no [`Scenario::problems`].
+    pub fn new(scenario: &Scenario) -> Result<Self, SimulationError> {
+        let problems = scenario.problems();
+        if let Some(first) = problems.first() {
+            return Err(SimulationError::Parameter("scenario", first.clone()));
+        }
+        let site = scenario
+            .site
+            .lla()
+            .map_err(|e| SimulationError::Parameter("site", e.to_string()))?;
+        let frame = LocalFrame::new(site);
+        let targets = build_targets(scenario, &frame)?;
+        let sensors = scenario
+            .sensors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                SimSensor::new(
+                    s,
+                    i,
+                    scenario.seed,
+                    &frame,
+                    scenario.site.alt_m,
+                    scenario.tick_s,
+                    scenario.weather.wind_speed_mps,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            scenario: scenario.clone(),
+            frame,
+            targets,
+            sensors,
+        })
+    }
+
+    /// The targets (group members expanded).
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// The sensors.
+    pub fn sensors(&self) -> &[SimSensor] {
+        &self.sensors
+    }
+
+    /// Runs to the end. `on_tick(t, detections, truth)` gets each tick's JSON lines
+    /// (either may be empty) and may stop the run by returning an error.
+    pub fn run<E>(
+        &mut self,
+        mut on_tick: impl FnMut(f64, &[u8], &[u8]) -> Result<(), E>,
+    ) -> Result<SimStats, E> {
+        let tick_s = self.scenario.tick_s;
+        let n_ticks = (self.scenario.duration_s / tick_s).floor() as u64;
+        let wind = self.scenario.weather.wind_speed_mps;
+        let mut stats = SimStats::default();
+        let mut states: Vec<Option<State>> = vec![None; self.targets.len()];
+        let mut found: Vec<SimDetection> = Vec::new();
+        let mut seen = vec![false; self.targets.len()];
+        let (mut det_buf, mut truth_buf) =
+            (Vec::with_capacity(1 << 16), Vec::with_capacity(1 << 14));
+        for k in 0..=n_ticks {
+            // Times are computed from the tick count, not accumulated, so they stay exact
+            // multiples of the tick whatever the run's length.
+            let t = k as f64 * tick_s;
+            det_buf.clear();
+            truth_buf.clear();
+            let due: Vec<usize> = (0..self.sensors.len())
+                .filter(|&i| {
+                    let s = &self.sensors[i];
+                    k % s.period_ticks == s.phase_ticks && !s.out_of_service(t)
+                })
+                .collect();
+            if !due.is_empty() {
+                for (st, tg) in states.iter_mut().zip(&self.targets) {
+                    *st = tg.state_at(t);
+                }
+                seen.iter_mut().for_each(|s| *s = false);
+                for &i in &due {
+                    found.clear();
+                    self.sensors[i].observe(i, &self.targets, &states, wind, &mut found);
+                    for d in &found {
+                        match d.target {
+                            Some(ti) => seen[ti] = true,
+                            None => stats.false_alarms += 1,
+                        }
+                        append_detection(&mut det_buf, &self.sensors[i].record(t, d));
+                        stats.detections += 1;
+                    }
+                }
+                // Truth at every time a sensor reported, so scoring compares like times.
+                for (i, (st, tg)) in states.iter().zip(&self.targets).enumerate() {
+                    let Some(st) = st else { continue };
+                    let lla = self.frame.enu_to_lla(Enu(Vector3::from(st.position_m)));
+                    append_truth(
+                        &mut truth_buf,
+                        &SimTruthLine {
+                            time_s: t,
+                            target: &tg.name,
+                            class: tg.kind_class(),
+                            kind: tg.kind.name(),
+                            lla: [lla.lat_deg(), lla.lon_deg(), lla.alt_m],
+                            position_m: st.position_m,
+                            velocity_mps: st.velocity_mps,
+                            seen: seen[i],
+                            threat: tg.threat,
+                        },
+                    );
+                    stats.truth_lines += 1;
+                }
+            }
+            stats.ticks += 1;
+            on_tick(t, &det_buf, &truth_buf)?;
+        }
+        Ok(stats)
+    }
+
+    /// The sensors file for this scenario (JSON Lines): the site origin, then one line
+    /// per sensor with its position and accuracy defaults.
+    pub fn sensors_file(&self) -> String {
+        let mut out = String::new();
+        let o = self.frame.origin();
+        out.push_str(&format!(
+            "{{\"origin\":{{\"lat_deg\":{},\"lon_deg\":{},\"alt_m\":{}}}}}\n",
+            o.lat_deg(),
+            o.lon_deg(),
+            o.alt_m
+        ));
+        for s in &self.sensors {
+            let mut line = serde_json::json!({
+                "sensor": s.spec.name,
+                "kind": s.spec.kind.name(),
+                "lat_deg": s.position.lat_deg(),
+                "lon_deg": s.position.lon_deg(),
+                "alt_m": s.position.alt_m,
+                "max_range_m": s.p.max_range_m,
+            });
+            use crate::scenario::SensorKindSpec as K;
+            match s.spec.kind {
+                K::Radar => {
+                    line["sigma_range_m"] = s.p.sigma_range_m.into();
+                    line["sigma_azimuth_deg"] = s.p.sigma_azimuth_deg.into();
+                    line["sigma_elevation_deg"] = s.p.sigma_elevation_deg.into();
+                }
+                K::Rf | K::Acoustic => line["sigma_azimuth_deg"] = s.p.sigma_azimuth_deg.into(),
+                K::Eoir => {
+                    line["sigma_azimuth_deg"] = s.p.sigma_azimuth_deg.into();
+                    line["sigma_elevation_deg"] = s.p.sigma_elevation_deg.into();
+                }
+                K::Adsb | K::RemoteId => line["sigma_m"] = s.p.sigma_m.into(),
+            }
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        out
+    }
+}

@@ -1,0 +1,563 @@
+//! Sensor models of the scenario simulator. Each sensor has its own random stream
+//! (derived from the master seed and its position in the file), its own ENU frame, and
+//! produces detections in the contract of `docs/formats.md`.
+//!
+//! Figures and formulas:
+//! - radar: detection probability from the radar equation (SNR proportional to
+//!   RCS / R^4, anchored at a reference detection) with Swerling I fluctuation, where
+//!   `Pd = Pfa^(1 / (1 + SNR))` (Skolnik, Introduction to Radar Systems, 3rd ed., §2.8);
+//!   radar horizon with the 4/3 effective Earth radius, `d = sqrt(2 k R h1) + sqrt(2 k R h2)`.
+//! - passive RF: free-space path loss `FSPL = 20 log10(d) + 20 log10(f) - 147.55 dB`
+//!   with 4 dB log-normal fading against the receiver's sensitivity (reference:
+//!   19 dBm, -100 dBm, 2.4 GHz gives about 9 km).
+//! - acoustic: spherical spreading plus 5 dB/km absorption against a noise floor that
+//!   rises with wind.
+//! - EO/IR: Johnson criteria, 50% detection at 2 pixels on target with the target
+//!   transfer probability function `P = (N/N50)^E / (1 + (N/N50)^E)`,
+//!   `E = 2.7 + 0.7 N/N50`; recognition (a class hint) at 8 pixels.
+//! - ADS-B and Remote ID: cooperative positions with the reported accuracy.
+use crate::scenario::{SensorKindSpec, SensorSpec, TargetKind};
+use crate::targets::{State, Target};
+use crate::SimulationError;
+use formats::DetectionRecord;
+use geodesy::{enu_to_rae, FrameTransform, Lla, LocalFrame};
+use nalgebra::Vector3;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp1, Poisson, StandardNormal};
+
+/// Effective Earth radius for radio propagation (4/3 of 6371 km), metres.
+const EFFECTIVE_EARTH_M: f64 = 4.0 / 3.0 * 6_371_000.0;
+
+/// A detection and the target that caused it (`None` for clutter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimDetection {
+    /// Index of the sensor in the scenario.
+    pub sensor: usize,
+    /// Target index, `None` for a false alarm.
+    pub target: Option<usize>,
+    /// What is written.
+    pub record: Measured,
+}
+
+/// The measured part of a detection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Measured {
+    /// Range, azimuth, elevation (degrees), plus radar attributes.
+    Polar {
+        /// Slant range, metres.
+        range_m: f64,
+        /// Azimuth, degrees.
+        azimuth_deg: f64,
+        /// Elevation, degrees.
+        elevation_deg: f64,
+        /// RCS, dBsm.
+        rcs_dbsm: f64,
+        /// SNR, dB.
+        snr_db: f64,
+        /// Radial velocity, m/s.
+        radial_velocity_mps: Option<f64>,
+    },
+    /// Azimuth (and elevation) only.
+    Bearing {
+        /// Azimuth, degrees.
+        azimuth_deg: f64,
+        /// Elevation, degrees.
+        elevation_deg: Option<f64>,
+        /// The sensor's class hint.
+        class: Option<&'static str>,
+    },
+    /// A reported position.
+    Geodetic {
+        /// Latitude, longitude (degrees), height (metres).
+        lla: [f64; 3],
+        /// Identity.
+        id: String,
+        /// Operator position (Remote ID), degrees.
+        operator: Option<[f64; 2]>,
+    },
+}
+
+/// A sensor ready to simulate.
+#[derive(Debug)]
+pub struct SimSensor {
+    /// Its spec.
+    pub spec: SensorSpec,
+    /// Position.
+    pub position: Lla,
+    /// Site ENU to sensor ENU.
+    to_sensor: FrameTransform,
+    frame: LocalFrame,
+    rng: ChaCha8Rng,
+    /// Period in ticks.
+    pub period_ticks: u64,
+    /// First tick it reports at.
+    pub phase_ticks: u64,
+    /// Resolved parameters.
+    pub p: Params,
+}
+
+/// Parameters with kind defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Update period, seconds.
+    pub period_s: f64,
+    /// Range limit, metres.
+    pub max_range_m: f64,
+    /// Elevation limits, radians.
+    pub min_elevation_rad: f64,
+    /// Elevation limits, radians.
+    pub max_elevation_rad: f64,
+    /// Noise.
+    pub sigma_range_m: f64,
+    /// Noise, degrees.
+    pub sigma_azimuth_deg: f64,
+    /// Noise, degrees.
+    pub sigma_elevation_deg: f64,
+    /// Noise, metres.
+    pub sigma_m: f64,
+    /// Radar: SNR (linear) of the reference target at the reference range.
+    pub snr_ref: f64,
+    /// Radar: reference range and RCS.
+    pub reference_range_m: f64,
+    /// Radar: reference RCS, m^2.
+    pub reference_rcs_m2: f64,
+    /// Radar: false-alarm probability.
+    pub pfa: f64,
+    /// Radar: clutter plots per scan.
+    pub clutter_per_scan: f64,
+    /// RF: sensitivity, dBm.
+    pub sensitivity_dbm: f64,
+    /// Camera: boresight, radians; field of view, radians; pixels.
+    pub boresight_rad: f64,
+    /// Camera field of view, radians.
+    pub fov_rad: f64,
+    /// Camera pixels across.
+    pub pixels: f64,
+}
+
+/// Detection probability of a Swerling I target (Skolnik §2.8): `Pfa^(1/(1+SNR))`.
+pub fn swerling1_pd(snr: f64, pfa: f64) -> f64 {
+    pfa.powf(1.0 / (1.0 + snr.max(0.0)))
+}
+
+/// The SNR that gives `pd` against `pfa` for a Swerling I target.
+pub fn swerling1_snr(pd: f64, pfa: f64) -> f64 {
+    pfa.ln() / pd.ln() - 1.0
+}
+
+/// Radar SNR of a target of `rcs_m2` at `range_m`, from the reference SNR: the radar
+/// equation's `sigma / R^4`.
+pub fn radar_snr(p: &Params, rcs_m2: f64, range_m: f64) -> f64 {
+    p.snr_ref * (rcs_m2 / p.reference_rcs_m2) * (p.reference_range_m / range_m.max(1.0)).powi(4)
+}
+
+/// Distance to the radio horizon over a smooth 4/3 Earth for two heights above ground.
+pub fn radio_horizon_m(h1_m: f64, h2_m: f64) -> f64 {
+    (2.0 * EFFECTIVE_EARTH_M * h1_m.max(0.0)).sqrt()
+        + (2.0 * EFFECTIVE_EARTH_M * h2_m.max(0.0)).sqrt()
+}
+
+fn in_sectors(sectors: &[[f64; 2]], az_deg: f64) -> bool {
+    if sectors.is_empty() {
+        return true;
+    }
+    sectors.iter().any(|s| {
+        let from = s[0].rem_euclid(360.0);
+        let to = s[1].rem_euclid(360.0);
+        if from <= to {
+            az_deg >= from && az_deg <= to
+        } else {
+            az_deg >= from || az_deg <= to
+        }
+    })
+}
+
+impl SimSensor {
+    /// A sensor of the scenario (`index` in file order).
+    pub fn new(
+        spec: &SensorSpec,
+        index: usize,
+        seed: u64,
+        site: &LocalFrame,
+        site_alt_m: f64,
+        tick_s: f64,
+        wind_mps: f64,
+    ) -> Result<Self, SimulationError> {
+        let position = Lla::try_from_degrees(spec.lat_deg, spec.lon_deg, site_alt_m + spec.mast_m)
+            .map_err(|e| SimulationError::Parameter("sensor position", e.to_string()))?;
+        let frame = LocalFrame::new(position);
+        let k = spec.kind;
+        let period_s = spec.period_s.unwrap_or(match k {
+            SensorKindSpec::Radar | SensorKindSpec::Rf | SensorKindSpec::Acoustic => 1.0,
+            SensorKindSpec::Eoir => 0.5,
+            SensorKindSpec::Adsb | SensorKindSpec::RemoteId => 1.0,
+        });
+        let max_range_m = spec.max_range_m.unwrap_or(match k {
+            SensorKindSpec::Radar => 8_000.0,
+            SensorKindSpec::Rf => 15_000.0,
+            SensorKindSpec::Acoustic => 5_000.0,
+            SensorKindSpec::Eoir => 10_000.0,
+            SensorKindSpec::Adsb => 250_000.0,
+            SensorKindSpec::RemoteId => 2_000.0,
+        });
+        let pfa = spec.pfa.unwrap_or(1e-6);
+        let p = Params {
+            period_s,
+            max_range_m,
+            min_elevation_rad: spec.min_elevation_deg.unwrap_or(-2.0).to_radians(),
+            max_elevation_rad: spec
+                .max_elevation_deg
+                .unwrap_or(if k == SensorKindSpec::Eoir {
+                    30.0
+                } else {
+                    70.0
+                })
+                .to_radians(),
+            sigma_range_m: spec.sigma_range_m.unwrap_or(5.0),
+            // An acoustic bearing degrades with wind noise.
+            sigma_azimuth_deg: spec.sigma_azimuth_deg.unwrap_or(match k {
+                SensorKindSpec::Radar => 0.5,
+                SensorKindSpec::Rf => 3.0,
+                SensorKindSpec::Acoustic => 5.0,
+                _ => 0.05,
+            }) * if k == SensorKindSpec::Acoustic {
+                1.0 + wind_mps / 10.0
+            } else {
+                1.0
+            },
+            sigma_elevation_deg: spec.sigma_elevation_deg.unwrap_or(match k {
+                SensorKindSpec::Radar => 1.0,
+                _ => 0.05,
+            }),
+            sigma_m: spec.sigma_m.unwrap_or(match k {
+                SensorKindSpec::Adsb => 15.0,
+                _ => 5.0,
+            }),
+            snr_ref: swerling1_snr(spec.reference_pd.unwrap_or(0.9), pfa),
+            reference_range_m: spec.reference_range_m.unwrap_or(5_000.0),
+            reference_rcs_m2: spec.reference_rcs_m2.unwrap_or(0.01),
+            pfa,
+            clutter_per_scan: spec
+                .clutter_per_scan
+                .unwrap_or(if k == SensorKindSpec::Radar {
+                    10.0
+                } else {
+                    0.0
+                }),
+            sensitivity_dbm: spec.sensitivity_dbm.unwrap_or(-100.0),
+            boresight_rad: spec.boresight_deg.unwrap_or(0.0).to_radians(),
+            fov_rad: spec.fov_deg.unwrap_or(10.0).to_radians(),
+            pixels: f64::from(spec.pixels.unwrap_or(640)),
+        };
+        let period_ticks = ((period_s / tick_s).round() as u64).max(1);
+        Ok(Self {
+            to_sensor: frame.transform_from(site),
+            frame,
+            rng: ChaCha8Rng::seed_from_u64(
+                seed ^ (0xD1B5_4A32_D192_ED03u64.wrapping_mul(index as u64 + 1)),
+            ),
+            period_ticks,
+            // All sensors report on the same ticks, so truth is written once per report
+            // time rather than once per sensor.
+            phase_ticks: 0,
+            position,
+            spec: spec.clone(),
+            p,
+        })
+    }
+
+    /// Whether the sensor is out of service at `t`.
+    pub fn out_of_service(&self, t: f64) -> bool {
+        self.spec.outages.iter().any(|o| t >= o[0] && t < o[1])
+    }
+
+    fn gauss(&mut self) -> f64 {
+        StandardNormal.sample(&mut self.rng)
+    }
+
+    /// Observes the targets at `t` (`states[i]` is target i's state, if it exists) and
+    /// appends detections.
+    pub fn observe(
+        &mut self,
+        index: usize,
+        targets: &[Target],
+        states: &[Option<State>],
+        wind_mps: f64,
+        out: &mut Vec<SimDetection>,
+    ) {
+        for (i, (tg, st)) in targets.iter().zip(states).enumerate() {
+            let Some(st) = st else { continue };
+            let v = self.to_sensor.point(&Vector3::from(st.position_m));
+            let (r, az, el) = enu_to_rae(&v);
+            if r > self.p.max_range_m || r < 1.0 {
+                continue;
+            }
+            let az_deg = az.to_degrees();
+            if let Some(m) = self.detect(tg, st, &v, r, az_deg, el, wind_mps) {
+                out.push(SimDetection {
+                    sensor: index,
+                    target: Some(i),
+                    record: m,
+                });
+            }
+        }
+        if self.spec.kind == SensorKindSpec::Radar {
+            self.clutter(index, out);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn detect(
+        &mut self,
+        tg: &Target,
+        st: &State,
+        v: &Vector3<f64>,
+        r: f64,
+        az_deg: f64,
+        el: f64,
+        wind_mps: f64,
+    ) -> Option<Measured> {
+        let p = self.p;
+        let sens_h = self.spec.mast_m;
+        // Height of the target above the site's ground, for line of sight.
+        let target_h = st.position_m[2] + r * r / (2.0 * 6_371_000.0);
+        match self.spec.kind {
+            SensorKindSpec::Radar => {
+                if el < p.min_elevation_rad
+                    || el > p.max_elevation_rad
+                    || !in_sectors(&self.spec.sectors, az_deg)
+                {
+                    return None;
+                }
+                let ground_m = (v.x * v.x + v.y * v.y).sqrt();
+                if ground_m > radio_horizon_m(sens_h, target_h) {
+                    return None;
+                }
+                let snr = radar_snr(&p, tg.rcs_m2, r);
+                if self.rng.gen::<f64>() >= swerling1_pd(snr, p.pfa) {
+                    return None;
+                }
+                // Swerling I: the RCS of this scan is exponential about the mean.
+                let fluct: f64 = Exp1.sample(&mut self.rng);
+                let radial = if self.spec.radial_velocity {
+                    let los = v / r;
+                    let vel = self.to_sensor.vector(&Vector3::from(st.velocity_mps));
+                    Some(vel.dot(&los) + 0.3 * self.gauss())
+                } else {
+                    None
+                };
+                Some(Measured::Polar {
+                    range_m: (r + p.sigma_range_m * self.gauss()).max(0.0),
+                    azimuth_deg: (az_deg + p.sigma_azimuth_deg * self.gauss()).rem_euclid(360.0),
+                    elevation_deg: (el.to_degrees() + p.sigma_elevation_deg * self.gauss())
+                        .clamp(-89.0, 89.0),
+                    rcs_dbsm: 10.0 * (tg.rcs_m2 * fluct).max(1e-9).log10() + self.gauss(),
+                    snr_db: 10.0 * (snr * fluct).max(1e-9).log10(),
+                    radial_velocity_mps: radial,
+                })
+            }
+            SensorKindSpec::Rf => {
+                if !tg.rf {
+                    return None;
+                }
+                let fspl = 20.0 * r.log10() + 20.0 * tg.rf_freq_hz.log10() - 147.55;
+                let rx = tg.rf_power_dbm - fspl + 4.0 * self.gauss();
+                if rx < p.sensitivity_dbm {
+                    return None;
+                }
+                Some(Measured::Bearing {
+                    azimuth_deg: (az_deg + p.sigma_azimuth_deg * self.gauss()).rem_euclid(360.0),
+                    elevation_deg: None,
+                    class: Some("drone"),
+                })
+            }
+            SensorKindSpec::Acoustic => {
+                let src = tg.sound_db?;
+                let level = src - 20.0 * r.log10() - 0.005 * r;
+                // Noise floor 20 dB in calm air, 1.5 dB more per m/s of wind; a
+                // 10 dB margin to detect.
+                let floor = 20.0 + 1.5 * wind_mps;
+                if level + 2.0 * self.gauss() < floor + 10.0 {
+                    return None;
+                }
+                let sd = p.sigma_azimuth_deg;
+                Some(Measured::Bearing {
+                    azimuth_deg: (az_deg + sd * self.gauss()).rem_euclid(360.0),
+                    elevation_deg: None,
+                    class: None,
+                })
+            }
+            SensorKindSpec::Eoir => {
+                let off = geodesy::wrap_pi(az_deg.to_radians() - p.boresight_rad);
+                if off.abs() > p.fov_rad / 2.0
+                    || el < p.min_elevation_rad
+                    || el > p.max_elevation_rad
+                {
+                    return None;
+                }
+                let ground_m = (v.x * v.x + v.y * v.y).sqrt();
+                if ground_m > radio_horizon_m(sens_h, target_h) {
+                    return None;
+                }
+                let ifov = p.fov_rad / p.pixels;
+                let px = tg.size_m / (r * ifov);
+                let n = px / 2.0;
+                let e = 2.7 + 0.7 * n;
+                let pd = n.powf(e) / (1.0 + n.powf(e));
+                if self.rng.gen::<f64>() >= pd {
+                    return None;
+                }
+                Some(Measured::Bearing {
+                    azimuth_deg: (az_deg + p.sigma_azimuth_deg * self.gauss()).rem_euclid(360.0),
+                    elevation_deg: Some(el.to_degrees() + p.sigma_elevation_deg * self.gauss()),
+                    class: (px >= 8.0).then(|| tg.kind_class()),
+                })
+            }
+            SensorKindSpec::Adsb => {
+                let icao = tg.icao.as_ref()?;
+                if self.rng.gen::<f64>() >= 0.95 {
+                    return None;
+                }
+                Some(Measured::Geodetic {
+                    lla: self.report_lla(st),
+                    id: icao.clone(),
+                    operator: None,
+                })
+            }
+            SensorKindSpec::RemoteId => {
+                let serial = tg.remote_id.as_ref()?;
+                if self.rng.gen::<f64>() >= 0.9 {
+                    return None;
+                }
+                let operator = tg.operator_m.map(|o| {
+                    let l = self.site_to_lla(o);
+                    [l[0], l[1]]
+                });
+                Some(Measured::Geodetic {
+                    lla: self.report_lla(st),
+                    id: serial.clone(),
+                    operator,
+                })
+            }
+        }
+    }
+
+    fn site_to_lla(&self, p: [f64; 3]) -> [f64; 3] {
+        let v = self.to_sensor.point(&Vector3::from(p));
+        let l = self.frame.enu_to_lla(geodesy::Enu(v));
+        [l.lat_deg(), l.lon_deg(), l.alt_m]
+    }
+
+    fn report_lla(&mut self, st: &State) -> [f64; 3] {
+        let s = self.p.sigma_m;
+        let p = [
+            st.position_m[0] + s * self.gauss(),
+            st.position_m[1] + s * self.gauss(),
+            st.position_m[2] + s * self.gauss(),
+        ];
+        self.site_to_lla(p)
+    }
+
+    /// Poisson clutter uniform over the radar's coverage disc, within its sectors.
+    fn clutter(&mut self, index: usize, out: &mut Vec<SimDetection>) {
+        let p = self.p;
+        if p.clutter_per_scan <= 0.0 {
+            return;
+        }
+        let n = Poisson::new(p.clutter_per_scan).map_or(0, |d| d.sample(&mut self.rng) as usize);
+        for _ in 0..n {
+            let range_m = p.max_range_m * self.rng.gen::<f64>().sqrt();
+            let mut az = self.rng.gen_range(0.0..360.0);
+            if !self.spec.sectors.is_empty() {
+                let k = self.rng.gen_range(0..self.spec.sectors.len());
+                let s = self.spec.sectors[k];
+                let width = (s[1] - s[0]).rem_euclid(360.0);
+                az = (s[0] + self.rng.gen::<f64>() * width).rem_euclid(360.0);
+            }
+            let el = self
+                .rng
+                .gen_range(p.min_elevation_rad.max(0.0)..(p.min_elevation_rad.max(0.0) + 0.05))
+                .to_degrees();
+            let rcs: f64 = 10f64.powf(self.rng.gen_range(-3.5..-1.5));
+            let radial = self.spec.radial_velocity.then(|| 2.0 * self.gauss());
+            out.push(SimDetection {
+                sensor: index,
+                target: None,
+                record: Measured::Polar {
+                    range_m,
+                    azimuth_deg: az,
+                    elevation_deg: el,
+                    rcs_dbsm: 10.0 * rcs.log10(),
+                    snr_db: 10.0 * radar_snr(&p, rcs, range_m).max(1e-9).log10(),
+                    radial_velocity_mps: radial,
+                },
+            });
+        }
+    }
+
+    /// The detection as a line record (sigmas on every line, so the file stands alone).
+    pub fn record<'a>(&'a self, t: f64, d: &'a SimDetection) -> DetectionRecord<'a> {
+        let p = &self.p;
+        let mut r = DetectionRecord {
+            time_s: t,
+            sensor: &self.spec.name,
+            ..Default::default()
+        };
+        match &d.record {
+            Measured::Polar {
+                range_m,
+                azimuth_deg,
+                elevation_deg,
+                rcs_dbsm,
+                snr_db,
+                radial_velocity_mps,
+            } => {
+                r.range_m = Some(*range_m);
+                r.azimuth_deg = Some(*azimuth_deg);
+                r.elevation_deg = Some(*elevation_deg);
+                r.sigma_range_m = Some(p.sigma_range_m);
+                r.sigma_azimuth_deg = Some(p.sigma_azimuth_deg);
+                r.sigma_elevation_deg = Some(p.sigma_elevation_deg);
+                r.rcs_dbsm = Some(*rcs_dbsm);
+                r.snr_db = Some(*snr_db);
+                r.radial_velocity_mps = *radial_velocity_mps;
+            }
+            Measured::Bearing {
+                azimuth_deg,
+                elevation_deg,
+                class,
+            } => {
+                r.azimuth_deg = Some(*azimuth_deg);
+                r.sigma_azimuth_deg = Some(p.sigma_azimuth_deg);
+                if let Some(e) = elevation_deg {
+                    r.elevation_deg = Some(*e);
+                    r.sigma_elevation_deg = Some(p.sigma_elevation_deg);
+                }
+                r.class = *class;
+            }
+            Measured::Geodetic { lla, id, operator } => {
+                r.lat_deg = Some(lla[0]);
+                r.lon_deg = Some(lla[1]);
+                r.alt_m = Some(lla[2]);
+                r.sigma_m = Some(p.sigma_m);
+                r.id = Some(id);
+                r.operator_lat_deg = operator.map(|o| o[0]);
+                r.operator_lon_deg = operator.map(|o| o[1]);
+            }
+        }
+        r
+    }
+}
+
+impl Target {
+    /// Class a camera recognises.
+    pub fn kind_class(&self) -> &'static str {
+        match self.kind {
+            TargetKind::Aircraft => "aircraft",
+            TargetKind::Bird => "bird",
+            TargetKind::Balloon => "balloon",
+            _ => "drone",
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! `skyfence eval`: scores tracks (skyfence's or any tracker's) against truth.
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use evaluation::{
+    evaluate_run, score_alerts, Alert, AlertReport, Border, GospaParams, RunParams, RunReport,
+    TrackSample, TruthSample,
+};
+use formats::{Position, TrackRecord, TruthRecord};
+use geodesy::{Lla, LocalFrame};
+use std::{collections::BTreeMap, path::PathBuf};
+
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Truth, JSON Lines: `time_s`, `target`, and `x_m`/`y_m` or `lat_deg`/`lon_deg`.
+    #[arg(long)]
+    truth: PathBuf,
+    /// Tracks, JSON Lines: `time_s`, `track`, and `x_m`/`y_m` or `lat_deg`/`lon_deg`.
+    #[arg(long)]
+    tracks: PathBuf,
+    /// Alerts, JSON Lines: `time_s` and `track`.
+    #[arg(long)]
+    alerts: Option<PathBuf>,
+    /// The scenario the truth came from (for the border and the site origin).
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// Origin for geodetic positions as LAT,LON,ALT_M (default: the scenario's site,
+    /// else the first geodetic truth point).
+    #[arg(long, value_parser = crate::track::parse_origin, allow_hyphen_values = true)]
+    origin: Option<Lla>,
+    /// GOSPA and OSPA cut-off distance, metres.
+    #[arg(long, default_value_t = 100.0)]
+    c: f64,
+    /// GOSPA and OSPA order.
+    #[arg(long, default_value_t = 2.0)]
+    p: f64,
+    /// GOSPA alpha, in (0, 2]; the missed/false decomposition is that of alpha = 2.
+    #[arg(long, default_value_t = 2.0)]
+    alpha: f64,
+    /// Score positions in 3D (default: east and north only).
+    #[arg(long = "3d")]
+    three_d: bool,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write a plot (SVG): truth and tracks on a map, and GOSPA over time.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+fn read_lines<T>(
+    path: &PathBuf,
+    what: &str,
+    parse: impl Fn(&str, u64) -> Result<Option<T>, formats::ParseError>,
+) -> Result<Vec<T>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {what} {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(r) =
+            parse(line, i as u64 + 1).with_context(|| format!("in {what} {}", path.display()))?
+        {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Positions of both files in one local frame: the local coordinates when every line
+/// of both files has them (they must then share an origin, as a simulation's truth and
+/// `skyfence track`'s output with its sensors file do), else geodetic positions
+/// converted about the origin.
+struct Framer {
+    /// The origin's frame, when there is an origin (also used to place the border).
+    frame: Option<LocalFrame>,
+    use_local: bool,
+}
+
+impl Framer {
+    fn new(truth: &[TruthRecord], tracks: &[TrackRecord], origin: Option<Lla>) -> Result<Self> {
+        let use_local = truth.iter().all(|r| r.position.local_m.is_some())
+            && tracks.iter().all(|r| r.position.local_m.is_some());
+        let origin = match origin {
+            Some(o) => Some(o),
+            None => match truth.iter().find_map(|r| r.position.geodetic) {
+                Some(g) => Some(Lla::try_from_degrees(g[0], g[1], g[2])?),
+                None if use_local => None,
+                None => bail!("truth and tracks do not all have x_m/y_m, and there is no geodetic truth point to take an origin from; give --origin"),
+            },
+        };
+        Ok(Self {
+            frame: origin.map(LocalFrame::new),
+            use_local,
+        })
+    }
+
+    fn place(&self, p: &Position, what: &str, time_s: f64) -> Result<[f64; 3]> {
+        if self.use_local {
+            if let Some(l) = p.local_m {
+                return Ok(l);
+            }
+        }
+        match (&self.frame, p.geodetic) {
+            (Some(f), Some(g)) => {
+                let lla = Lla::try_from_degrees(g[0], g[1], g[2])
+                    .with_context(|| format!("a {what} line at time {time_s}"))?;
+                let e = f.lla_to_enu(lla).0;
+                Ok([e.x, e.y, e.z])
+            }
+            _ => bail!("a {what} line at time {time_s} has no position usable in the common frame (x_m/y_m in both files, or lat_deg/lon_deg with an origin)"),
+        }
+    }
+}
+
+pub fn run(a: EvalArgs) -> Result<()> {
+    let truth_rec = read_lines(&a.truth, "truth", formats::parse_truth_line)?;
+    let track_rec = read_lines(&a.tracks, "tracks", formats::parse_track_line)?;
+    let scenario = match &a.scenario {
+        Some(p) => Some(crate::sim::load_scenario(p)?),
+        None => None,
+    };
+    let origin = a
+        .origin
+        .or(scenario.as_ref().map(|s| s.site.lla()).transpose()?);
+    let framer = Framer::new(&truth_rec, &track_rec, origin)?;
+
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut classes: Vec<Option<String>> = Vec::new();
+    let mut threat: Vec<bool> = Vec::new();
+    let mut truth = Vec::with_capacity(truth_rec.len());
+    for r in &truth_rec {
+        let idx = *names.entry(r.target.clone()).or_insert_with(|| {
+            order.push(r.target.clone());
+            classes.push(None);
+            threat.push(false);
+            order.len() - 1
+        });
+        if r.class.is_some() {
+            classes[idx] = r.class.clone();
+        }
+        if let Some(t) = r.threat {
+            threat[idx] = t;
+        }
+        truth.push(TruthSample {
+            time_s: r.time_s,
+            target: idx,
+            position_m: framer.place(&r.position, "truth", r.time_s)?,
+            seen: r.seen,
+        });
+    }
+    let mut tracks = Vec::with_capacity(track_rec.len());
+    for r in &track_rec {
+        tracks.push(TrackSample {
+            time_s: r.time_s,
+            track: r.track,
+            position_m: framer.place(&r.position, "track", r.time_s)?,
+            class: r.class.clone(),
+        });
+    }
+    let params = RunParams {
+        metric: GospaParams { c: a.c, p: a.p },
+        alpha: a.alpha,
+        three_d: a.three_d,
+    };
+    let report = evaluate_run(&truth, &tracks, params).context("scoring")?;
+
+    let alerts = match &a.alerts {
+        Some(path) => {
+            let recs = read_lines(path, "alerts", formats::parse_alert_line)?;
+            let alerts: Vec<Alert> = recs
+                .iter()
+                .map(|r| Alert {
+                    time_s: r.time_s,
+                    track: r.track,
+                })
+                .collect();
+            let border = match (&scenario, &framer.frame) {
+                (Some(s), Some(frame)) => Some(border_in(s, frame)?),
+                _ => None,
+            };
+            let span = time_span(&truth);
+            let (crossings, length) = match &border {
+                Some(b) => (b.crossings(&truth), b.length_m()),
+                None => (Vec::new(), 0.0),
+            };
+            Some((
+                score_alerts(&alerts, &report, &crossings, &threat, span, length),
+                alerts.len(),
+                border.is_some(),
+            ))
+        }
+        None => None,
+    };
+
+    if let Some(path) = &a.plot {
+        crate::plot::write_eval_plot(path, &truth, &tracks, &report, &order)
+            .with_context(|| format!("writing plot {}", path.display()))?;
+    }
+    let confusion = confusion(&report, &classes);
+    if a.json {
+        println!(
+            "{}",
+            json_report(&a, &report, &order, &confusion, alerts.as_ref())
+        );
+    } else {
+        print_table(&a, &report, &order, &confusion, alerts.as_ref());
+    }
+    Ok(())
+}
+
+/// The scenario's border in the evaluation frame.
+fn border_in(s: &simulator::Scenario, frame: &LocalFrame) -> Result<Border> {
+    let mut points_m = Vec::new();
+    for p in &s.border.points {
+        let e = frame.lla_to_enu(Lla::try_from_degrees(p[0], p[1], 0.0)?).0;
+        points_m.push([e.x, e.y]);
+    }
+    Ok(Border {
+        points_m,
+        ours_left: s.border.ours_left(),
+    })
+}
+
+fn time_span(truth: &[TruthSample]) -> f64 {
+    let lo = truth.iter().map(|s| s.time_s).fold(f64::INFINITY, f64::min);
+    let hi = truth
+        .iter()
+        .map(|s| s.time_s)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if hi > lo {
+        hi - lo
+    } else {
+        0.0
+    }
+}
+
+/// `(true class, track class) -> steps`, for targets whose truth names a class.
+fn confusion(report: &RunReport, classes: &[Option<String>]) -> BTreeMap<(String, String), usize> {
+    let mut out = BTreeMap::new();
+    for ((target, track_class), n) in &report.class_pairs {
+        let truth_class = classes
+            .get(*target)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "unknown".into());
+        *out.entry((truth_class, track_class.clone())).or_insert(0) += n;
+    }
+    out
+}
+
+fn mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+fn json_report(
+    a: &EvalArgs,
+    r: &RunReport,
+    names: &[String],
+    confusion: &BTreeMap<(String, String), usize>,
+    alerts: Option<&(AlertReport, usize, bool)>,
+) -> serde_json::Value {
+    let ttt = r.times_to_track_s();
+    let one_id = r.targets.iter().filter(|t| t.track_ids.len() == 1).count();
+    let tracked = r.targets.iter().filter(|t| !t.track_ids.is_empty()).count();
+    let mut v = serde_json::json!({
+        "parameters": {"c": a.c, "p": a.p, "alpha": a.alpha, "three_d": a.three_d},
+        "steps": r.steps.len(),
+        "gospa": r.mean_gospa,
+        "gospa_localisation": r.mean_localisation_m,
+        "gospa_missed_per_step": r.mean_missed,
+        "gospa_false_per_step": r.mean_false,
+        "ospa": r.mean_ospa,
+        "targets": names.len(),
+        "targets_tracked": tracked,
+        "targets_with_one_track_id": one_id,
+        "id_switches": r.id_switches(),
+        "fragmentations": r.fragmentations(),
+        "track_purity": r.track_purity,
+        "time_to_track_s_mean": mean(&ttt),
+        "time_to_track_s_max": ttt.iter().cloned().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x)))),
+        "per_target": names.iter().zip(&r.targets).map(|(n, t)| serde_json::json!({
+            "target": n,
+            "first_seen_s": t.first_seen_s,
+            "first_tracked_s": t.first_tracked_s,
+            "tracked_share": t.tracked_steps as f64 / t.steps.max(1) as f64,
+            "track_ids": t.track_ids,
+            "id_switches": t.id_switches,
+            "fragmentations": t.fragmentations,
+        })).collect::<Vec<_>>(),
+        "class_confusion": confusion.iter().map(|((t, k), n)| serde_json::json!({"truth": t, "track": k, "steps": n})).collect::<Vec<_>>(),
+    });
+    if let Some((ar, n, has_border)) = alerts {
+        let warnings: Vec<f64> = ar.crossings.iter().filter_map(|c| c.1).collect();
+        v["alerts"] = serde_json::json!({
+            "alerts": n,
+            "border_known": has_border,
+            "crossings": ar.crossings.iter().map(|(c, w)| serde_json::json!({
+                "target": names.get(c.target), "time_s": c.time_s, "warning_s": w,
+            })).collect::<Vec<_>>(),
+            "warning_s_mean": mean(&warnings),
+            "warning_s_min": warnings.iter().cloned().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x)))),
+            "missed_crossings": ar.missed,
+            "false_alerts": ar.false_alerts,
+            "false_alerts_per_hour": ar.false_per_hour,
+            "false_alerts_per_hour_per_100km": ar.false_per_hour_per_100km,
+        });
+    }
+    v
+}
+
+fn print_table(
+    a: &EvalArgs,
+    r: &RunReport,
+    names: &[String],
+    confusion: &BTreeMap<(String, String), usize>,
+    alerts: Option<&(AlertReport, usize, bool)>,
+) {
+    let ttt = r.times_to_track_s();
+    let one_id = r.targets.iter().filter(|t| t.track_ids.len() == 1).count();
+    let tracked = r.targets.iter().filter(|t| !t.track_ids.is_empty()).count();
+    println!(
+        "skyfence eval: {} steps, {} targets (c = {} m, p = {}, alpha = {}, {})",
+        r.steps.len(),
+        names.len(),
+        a.c,
+        a.p,
+        a.alpha,
+        if a.three_d { "3D" } else { "2D" }
+    );
+    println!("| metric | value |\n|---|---|");
+    println!("| GOSPA (mean per step) | {:.2} |", r.mean_gospa);
+    println!("| localisation part | {:.2} m |", r.mean_localisation_m);
+    println!("| missed per step | {:.3} |", r.mean_missed);
+    println!("| false per step | {:.3} |", r.mean_false);
+    println!("| OSPA (mean per step) | {:.2} |", r.mean_ospa);
+    println!("| targets tracked / with exactly one track id | {tracked} / {one_id} |");
+    println!("| id switches | {} |", r.id_switches());
+    println!("| fragmentations | {} |", r.fragmentations());
+    println!("| track purity | {:.3} |", r.track_purity);
+    match mean(&ttt) {
+        Some(m) => println!(
+            "| time from first sighting to first track, mean / max | {m:.1} s / {:.1} s |",
+            ttt.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+        ),
+        None => println!("| time from first sighting to first track | no target tracked |"),
+    }
+    if !confusion.is_empty() {
+        println!("\n| true class | track class | steps |\n|---|---|---|");
+        for ((t, k), n) in confusion {
+            println!("| {t} | {k} | {n} |");
+        }
+    }
+    if let Some((ar, n, has_border)) = alerts {
+        println!("\n| alerts | value |\n|---|---|");
+        println!("| alerts | {n} |");
+        if *has_border {
+            for (c, w) in &ar.crossings {
+                let name = names.get(c.target).map(String::as_str).unwrap_or("?");
+                match w {
+                    Some(w) => {
+                        println!("| {name} crossed at {:.1} s | warning {w:.1} s |", c.time_s)
+                    }
+                    None => println!("| {name} crossed at {:.1} s | no alert |", c.time_s),
+                }
+            }
+            println!("| missed crossings | {} |", ar.missed);
+        } else {
+            println!("| crossings | unknown: give --scenario for the border |");
+        }
+        println!(
+            "| false alerts | {} ({:.2} per hour, {:.2} per hour per 100 km) |",
+            ar.false_alerts, ar.false_per_hour, ar.false_per_hour_per_100km
+        );
+    }
+}
