@@ -100,6 +100,24 @@ impl MttScenario {
         out
     }
 
+    /// The scenario's truth as evaluation reads it: `time_s`, `target`, `x_m`, `y_m`
+    /// for every live target at every scan.
+    pub fn truth_lines(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for scan in &self.scans {
+            for t in &scan.truth {
+                // Writing to a String cannot fail.
+                let _ = writeln!(
+                    out,
+                    r#"{{"time_s":{},"target":{},"x_m":{},"y_m":{},"vx_mps":{},"vy_mps":{}}}"#,
+                    scan.t, t.target_id, t.x, t.y, t.vx, t.vy
+                );
+            }
+        }
+        out
+    }
+
     /// The tracker configuration a deployment would write from what it knows of its
     /// sensor and targets: the declared motion model and process noise, detection
     /// probability, clutter density and top speed (1.5 times the fastest initial speed).

@@ -2,7 +2,7 @@
 //! observe the targets, and the tick's detection and truth lines are handed to the
 //! caller (who writes them, and in real-time mode paces them to the clock).
 use crate::scenario::Scenario;
-use crate::sensors::{SimDetection, SimSensor};
+use crate::sensors::{round, SimDetection, SimSensor};
 use crate::targets::{build_targets, State, Target};
 use crate::SimulationError;
 use formats::{append_detection, append_truth, SimTruthLine};
@@ -133,9 +133,13 @@ impl Simulation {
                             target: &tg.name,
                             class: tg.kind_class(),
                             kind: tg.kind.name(),
-                            lla: [lla.lat_deg(), lla.lon_deg(), lla.alt_m],
-                            position_m: st.position_m,
-                            velocity_mps: st.velocity_mps,
+                            lla: [
+                                round(lla.lat_deg(), 1e9),
+                                round(lla.lon_deg(), 1e9),
+                                round(lla.alt_m, 1e3),
+                            ],
+                            position_m: st.position_m.map(|v| round(v, 1e3)),
+                            velocity_mps: st.velocity_mps.map(|v| round(v, 1e3)),
                             seen: seen[i],
                             threat: tg.threat,
                         },

@@ -2,6 +2,7 @@
 //! All domain work happens in the library crates; this is the only place that uses
 //! `anyhow` and touches the terminal.
 
+mod convert;
 mod eval;
 mod plot;
 mod sim;
@@ -26,6 +27,8 @@ enum Command {
     Sim(sim::SimArgs),
     /// Score tracks against truth: GOSPA, OSPA, continuity, warning times.
     Eval(eval::EvalArgs),
+    /// Convert other tools' files (scenarios, tracks) into skyfence's formats.
+    Convert(convert::ConvertArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -43,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Command::Track(args) => track::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Convert(args) => convert::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,0 +1,248 @@
+//! `skyfence sim`, `skyfence eval` and `skyfence convert` end to end: the real binary on
+//! real files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_skyfence"))
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn shared() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    assert!(
+        p.join("scenarios/scen_small.jsonl").exists(),
+        "this test needs the shared reference files at {} (the folder beside the repository)",
+        p.display()
+    );
+    p
+}
+
+/// Stone Soup 1.9.1's own tracks on the shared small scenario (its GNN with kd-tree
+/// gating, run by `cargo xtask bench-track` and kept as a fixture) score exactly what
+/// ../shared/scenarios/README.md reports: GOSPA 43.34, 0.21 missed and 0.27 false per
+/// scan, OSPA 22.68.
+#[test]
+fn eval_reproduces_stone_soup_reference_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = dir.path().join("truth.jsonl");
+    run_ok(
+        bin()
+            .args(["convert", "--from", "mtt-scenario"])
+            .arg(shared().join("scenarios/scen_small.jsonl"))
+            .arg("--truth")
+            .arg(&truth),
+    );
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/stonesoup-1.9.1-small-gnn-kdtree.jsonl");
+    let out = run_ok(
+        bin()
+            .args(["eval", "--json", "--truth"])
+            .arg(&truth)
+            .arg("--tracks")
+            .arg(&fixture),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let close = |k: &str, want: f64, tol: f64| {
+        let got = v[k].as_f64().unwrap();
+        assert!((got - want).abs() <= tol, "{k}: {got} vs {want}");
+    };
+    close("gospa", 43.34, 0.005);
+    close("gospa_missed_per_step", 0.21, 0.0005);
+    close("gospa_false_per_step", 0.27, 0.0005);
+    close("ospa", 22.68, 0.005);
+    assert_eq!(v["steps"], 100);
+}
+
+fn library() -> Vec<String> {
+    run_ok(bin().args(["sim", "--list"]))
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+/// Every library scenario runs, byte-identically twice with the same seed (and
+/// differently with another), and `skyfence track` accepts its output with only the
+/// sensors file; `skyfence eval` then scores it.
+#[test]
+fn library_scenarios_are_deterministic_and_trackable() {
+    let names = library();
+    assert!(names.len() >= 6, "{names:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for name in &names {
+        let sim = |tag: &str, seed: Option<&str>| -> [Vec<u8>; 3] {
+            let p = |f: &str| dir.path().join(format!("{name}-{tag}-{f}"));
+            let mut cmd = bin();
+            cmd.args(["sim", "--quiet", name, "-o"])
+                .arg(p("det.jsonl"))
+                .arg("--truth")
+                .arg(p("truth.jsonl"))
+                .arg("--sensors")
+                .arg(p("sensors.jsonl"));
+            if let Some(s) = seed {
+                cmd.args(["--seed", s]);
+            }
+            run_ok(&mut cmd);
+            ["det.jsonl", "truth.jsonl", "sensors.jsonl"].map(|f| std::fs::read(p(f)).unwrap())
+        };
+        let a = sim("a", None);
+        let b = sim("b", None);
+        assert!(a == b, "{name}: two runs differ");
+        assert!(!a[0].is_empty() && !a[1].is_empty(), "{name}: empty output");
+        let c = sim("c", Some("12345"));
+        assert!(
+            a[0] != c[0],
+            "{name}: another seed gave the same detections"
+        );
+        let p = |f: &str| dir.path().join(format!("{name}-a-{f}"));
+        run_ok(
+            bin()
+                .args(["track", "--quiet", "--sensors"])
+                .arg(p("sensors.jsonl"))
+                .arg(p("det.jsonl"))
+                .arg("-o")
+                .arg(p("tracks.jsonl")),
+        );
+        let out = run_ok(
+            bin()
+                .args(["eval", "--json", "--scenario", name, "--truth"])
+                .arg(p("truth.jsonl"))
+                .arg("--tracks")
+                .arg(p("tracks.jsonl")),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["gospa"].as_f64().unwrap().is_finite(), "{name}: {v}");
+        assert!(
+            v["targets_tracked"].as_u64().unwrap() >= 1,
+            "{name}: nothing tracked"
+        );
+    }
+}
+
+/// A scenario with several mistakes gets them all reported at once.
+#[test]
+fn bad_scenario_reports_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        r#"
+name = "bad"
+seed = 1
+duration_s = -5
+[site]
+lat_deg = 54
+lon_deg = 25
+[border]
+points = [[54.0, 25.0]]
+ours = "left"
+[[target]]
+name = "q"
+kind = "quadcopter"
+motion = "crossing"
+rcs_m2 = -20
+[[sensor]]
+name = "r"
+kind = "radar"
+lat_deg = 54
+lon_deg = 25
+sigma_azimuth_deg = 60
+"#,
+    )
+    .unwrap();
+    let out = bin().arg("sim").arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "duration_s must be positive",
+        "border.points needs at least two points",
+        "rcs_m2 must be in (0, 1000)",
+        "motion crossing needs `from` and `to`",
+        "sigma_azimuth_deg 60 is implausible",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in:\n{err}");
+    }
+    // A typo in a field name is named too.
+    std::fs::write(&path, "name = \"x\"\nseed = 1\nduration_s = 5\nsede = 2\n").unwrap();
+    let out = bin().arg("sim").arg(&path).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sede"));
+}
+
+/// Alerts against a border crossing, by hand: target `t` flies north across a border
+/// along the x axis (ours to the north) and crosses at t = 30 s; its track alerted at
+/// t = 10 s: warning 20 s. One alert on a track following nothing is false.
+#[test]
+fn eval_alert_warning_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("s.toml");
+    // Site at (54, 25); border along latitude 54.0 from 24.9 to 25.1 walking east:
+    // north is on the left.
+    std::fs::write(
+        &scen,
+        r#"
+name = "line"
+seed = 1
+duration_s = 60
+[site]
+lat_deg = 54.0
+lon_deg = 25.0
+[border]
+points = [[54.0, 24.9], [54.0, 25.1]]
+ours = "left"
+[[sensor]]
+name = "r"
+kind = "radar"
+lat_deg = 54.0
+lon_deg = 25.0
+"#,
+    )
+    .unwrap();
+    let mut truth = String::new();
+    let mut tracks = String::new();
+    for k in 0..=60 {
+        let y = -300.0 + 10.0 * k as f64;
+        truth.push_str(&format!(
+            "{{\"time_s\":{k},\"target\":\"t\",\"x_m\":0,\"y_m\":{y},\"threat\":true}}\n"
+        ));
+        tracks.push_str(&format!(
+            "{{\"time_s\":{k},\"track\":1,\"x_m\":5,\"y_m\":{y}}}\n"
+        ));
+    }
+    let alerts = "{\"time_s\":10,\"track\":1}\n{\"time_s\":12,\"track\":9}\n";
+    let p = |f: &str| dir.path().join(f);
+    std::fs::write(p("truth.jsonl"), truth).unwrap();
+    std::fs::write(p("tracks.jsonl"), tracks).unwrap();
+    std::fs::write(p("alerts.jsonl"), alerts).unwrap();
+    let out = run_ok(
+        bin()
+            .args(["eval", "--json", "--origin", "54,25,0", "--scenario"])
+            .arg(&scen)
+            .arg("--truth")
+            .arg(p("truth.jsonl"))
+            .arg("--tracks")
+            .arg(p("tracks.jsonl"))
+            .arg("--alerts")
+            .arg(p("alerts.jsonl")),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let a = &v["alerts"];
+    assert_eq!(a["crossings"].as_array().unwrap().len(), 1, "{a}");
+    // The border's ends lie on the parallel 54.0 N, 6.55 km east and west of the site;
+    // the tangent plane drops below the ellipsoid there, so in the site's ENU frame the
+    // ends sit x^2 tan(lat) / 2R = 6550^2 * 1.376 / (2 * 6.39e6) = 4.6 m north of the
+    // east axis, and the straight border crosses x = 0 at y = 4.6 m: t = 30.46 s.
+    let w = a["crossings"][0]["warning_s"].as_f64().unwrap();
+    assert!((w - 20.46).abs() < 0.03, "{w}");
+    assert_eq!(a["missed_crossings"], 0);
+    assert_eq!(a["false_alerts"], 1);
+}
