@@ -1,5 +1,5 @@
 //! Developer tasks: `cargo xtask test`, `cargo xtask bench-track`, `cargo xtask
-//! bench-scale`, `cargo xtask eval-realdata`.
+//! bench-scale`, `cargo xtask eval-realdata`, `cargo xtask scenario-table`.
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -9,6 +9,7 @@ mod bench_scale;
 mod bench_track;
 mod eval_realdata;
 mod gen_demo;
+mod scenario_table;
 
 #[derive(Parser)]
 #[command(about = "skyfence developer tasks")]
@@ -29,6 +30,8 @@ enum Cmd {
     EvalRealdata(eval_realdata::Args),
     /// Regenerate the bundled demo scenario in scenarios/demo-border.
     GenDemo(gen_demo::Args),
+    /// Runs every library scenario through sim, track and eval; writes docs/scenario-results.md.
+    ScenarioTable(scenario_table::Args),
 }
 
 fn main() -> Result<()> {
@@ -38,6 +41,7 @@ fn main() -> Result<()> {
         Cmd::BenchScale(a) => bench_scale::run(a),
         Cmd::EvalRealdata(a) => eval_realdata::run(a),
         Cmd::GenDemo(a) => gen_demo::run(a),
+        Cmd::ScenarioTable(a) => scenario_table::run(a),
     }
 }
 

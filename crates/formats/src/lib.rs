@@ -11,6 +11,7 @@ mod mtt;
 mod records;
 mod sensors;
 mod simout;
+mod sitefiles;
 mod tracks;
 
 pub use detections::DetectionParser;
@@ -21,6 +22,7 @@ pub use records::{
 };
 pub use sensors::parse_sensors;
 pub use simout::{append_detection, append_truth, DetectionRecord, TruthLine as SimTruthLine};
+pub use sitefiles::{sensors_file, site_geojson, SensorLine, SiteFeature};
 pub use tracks::{append_track, write_track, TrackLine};
 
 /// A problem with one line of input.

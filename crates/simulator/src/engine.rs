@@ -156,39 +156,83 @@ impl Simulation {
     /// The sensors file for this scenario (JSON Lines): the site origin, then one line
     /// per sensor with its position and accuracy defaults.
     pub fn sensors_file(&self) -> String {
-        let mut out = String::new();
-        let o = self.frame.origin();
-        out.push_str(&format!(
-            "{{\"origin\":{{\"lat_deg\":{},\"lon_deg\":{},\"alt_m\":{}}}}}\n",
-            o.lat_deg(),
-            o.lon_deg(),
-            o.alt_m
-        ));
-        for s in &self.sensors {
-            let mut line = serde_json::json!({
-                "sensor": s.spec.name,
-                "kind": s.spec.kind.name(),
-                "lat_deg": s.position.lat_deg(),
-                "lon_deg": s.position.lon_deg(),
-                "alt_m": s.position.alt_m,
-                "max_range_m": s.p.max_range_m,
+        use crate::scenario::SensorKindSpec as K;
+        let lines: Vec<formats::SensorLine> = self
+            .sensors
+            .iter()
+            .map(|s| {
+                let p = &s.p;
+                let (range, az, el, pos) = match s.spec.kind {
+                    K::Radar => (
+                        Some(p.sigma_range_m),
+                        Some(p.sigma_azimuth_deg),
+                        Some(p.sigma_elevation_deg),
+                        None,
+                    ),
+                    K::Rf | K::Acoustic => (None, Some(p.sigma_azimuth_deg), None, None),
+                    K::Eoir => (
+                        None,
+                        Some(p.sigma_azimuth_deg),
+                        Some(p.sigma_elevation_deg),
+                        None,
+                    ),
+                    K::Adsb | K::RemoteId => (None, None, None, Some(p.sigma_m)),
+                };
+                formats::SensorLine {
+                    sensor: s.spec.name.clone(),
+                    kind: s.spec.kind.name().to_owned(),
+                    lat_deg: s.position.lat_deg(),
+                    lon_deg: s.position.lon_deg(),
+                    alt_m: s.position.alt_m,
+                    max_range_m: Some(p.max_range_m),
+                    sigma_range_m: range,
+                    sigma_azimuth_deg: az,
+                    sigma_elevation_deg: el,
+                    sigma_m: pos,
+                }
+            })
+            .collect();
+        formats::sensors_file(Some(self.frame.origin()), &lines)
+    }
+
+    /// The border, zones (circles as 72-gons) and sensors as site features for GeoJSON.
+    pub fn site_features(&self) -> Vec<formats::SiteFeature> {
+        let s = &self.scenario;
+        let mut out = vec![formats::SiteFeature::Border {
+            points: s.border.points.clone(),
+            ours: if s.border.ours_left() {
+                "left"
+            } else {
+                "right"
+            },
+        }];
+        for z in &s.zones {
+            let ring: Vec<[f64; 2]> = match (&z.polygon, z.center, z.radius_m) {
+                (Some(poly), _, _) => poly.iter().chain(poly.first()).copied().collect(),
+                (None, Some(c), Some(radius)) => (0..=72)
+                    .map(|k| {
+                        let a = (k as f64 * 5.0).to_radians();
+                        // A small circle on the sphere: close enough to draw.
+                        let dlat = radius * a.cos() / 111_320.0;
+                        let dlon = radius * a.sin() / (111_320.0 * c[0].to_radians().cos());
+                        [c[0] + dlat, c[1] + dlon]
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            out.push(formats::SiteFeature::Zone {
+                name: z.name.clone(),
+                ring,
+                min_alt_m: z.min_alt_m,
+                max_alt_m: z.max_alt_m,
             });
-            use crate::scenario::SensorKindSpec as K;
-            match s.spec.kind {
-                K::Radar => {
-                    line["sigma_range_m"] = s.p.sigma_range_m.into();
-                    line["sigma_azimuth_deg"] = s.p.sigma_azimuth_deg.into();
-                    line["sigma_elevation_deg"] = s.p.sigma_elevation_deg.into();
-                }
-                K::Rf | K::Acoustic => line["sigma_azimuth_deg"] = s.p.sigma_azimuth_deg.into(),
-                K::Eoir => {
-                    line["sigma_azimuth_deg"] = s.p.sigma_azimuth_deg.into();
-                    line["sigma_elevation_deg"] = s.p.sigma_elevation_deg.into();
-                }
-                K::Adsb | K::RemoteId => line["sigma_m"] = s.p.sigma_m.into(),
-            }
-            out.push_str(&line.to_string());
-            out.push('\n');
+        }
+        for sn in &s.sensors {
+            out.push(formats::SiteFeature::Sensor {
+                name: sn.name.clone(),
+                kind: sn.kind.name(),
+                at: [sn.lat_deg, sn.lon_deg],
+            });
         }
         out
     }

@@ -122,8 +122,11 @@ pub fn run(a: SimArgs) -> Result<()> {
     std::fs::write(&a.sensors, sim.sensors_file())
         .with_context(|| format!("writing sensors file {}", a.sensors.display()))?;
     if let Some(path) = &a.geojson {
-        std::fs::write(path, geojson(&scenario).to_string())
-            .with_context(|| format!("writing GeoJSON {}", path.display()))?;
+        std::fs::write(
+            path,
+            formats::site_geojson(&scenario.name, &sim.site_features()),
+        )
+        .with_context(|| format!("writing GeoJSON {}", path.display()))?;
     }
     let mut det_out: Box<dyn Write> = if a.output == "-" {
         Box::new(std::io::stdout().lock())
@@ -192,48 +195,4 @@ pub fn run(a: SimArgs) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// The border (LineString), zones (Polygons; circles as 72-gons) and sensors (Points).
-fn geojson(s: &Scenario) -> serde_json::Value {
-    let lonlat = |p: &[f64; 2]| serde_json::json!([p[1], p[0]]);
-    let mut features = vec![serde_json::json!({
-        "type": "Feature",
-        "properties": {"kind": "border", "ours": if s.border.ours_left() { "left" } else { "right" }},
-        "geometry": {"type": "LineString", "coordinates": s.border.points.iter().map(lonlat).collect::<Vec<_>>()},
-    })];
-    for z in &s.zones {
-        let ring: Vec<serde_json::Value> = match (&z.polygon, z.center, z.radius_m) {
-            (Some(poly), _, _) => {
-                let mut r: Vec<_> = poly.iter().map(lonlat).collect();
-                if let Some(first) = poly.first() {
-                    r.push(lonlat(first));
-                }
-                r
-            }
-            (None, Some(c), Some(radius)) => (0..=72)
-                .map(|k| {
-                    let a = (k as f64 * 5.0).to_radians();
-                    // A small circle on the sphere is close enough to draw.
-                    let dlat = radius * a.cos() / 111_320.0;
-                    let dlon = radius * a.sin() / (111_320.0 * c[0].to_radians().cos());
-                    serde_json::json!([c[1] + dlon, c[0] + dlat])
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        features.push(serde_json::json!({
-            "type": "Feature",
-            "properties": {"kind": "zone", "name": z.name, "min_alt_m": z.min_alt_m, "max_alt_m": z.max_alt_m},
-            "geometry": {"type": "Polygon", "coordinates": [ring]},
-        }));
-    }
-    for sn in &s.sensors {
-        features.push(serde_json::json!({
-            "type": "Feature",
-            "properties": {"kind": "sensor", "name": sn.name, "sensor_kind": sn.kind.name()},
-            "geometry": {"type": "Point", "coordinates": [sn.lon_deg, sn.lat_deg]},
-        }));
-    }
-    serde_json::json!({"type": "FeatureCollection", "name": s.name, "features": features})
 }
