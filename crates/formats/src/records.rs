@@ -258,6 +258,43 @@ pub fn parse_alert_line(line: &str, line_no: u64) -> Result<Option<AlertRecord>,
     }))
 }
 
+#[derive(Deserialize)]
+struct RawRecorded {
+    t: Option<f64>,
+    id: Option<Name>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    alt_m: Option<f64>,
+}
+
+/// The points of one `id` of a recorded-trajectory file (the ../shared/realdata format:
+/// `t`, `id`, `lat`, `lon`, `alt_m` per line) as `[t, lat, lon, alt_m]`, in time order
+/// with repeated times dropped. Lines of other ids are skipped unread beyond `id`.
+pub fn parse_recording(text: &str, id: &str) -> Result<Vec<[f64; 4]>, ParseError> {
+    let mut pts = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: RawRecorded = serde_json::from_str(line)
+            .map_err(|e| blame_field(line.as_bytes(), n, &["t", "lat", "lon", "alt_m"], &[], &e))?;
+        if r.id.map(Name::into_string).as_deref() != Some(id) {
+            continue;
+        }
+        let (Some(t), Some(lat), Some(lon)) = (r.t, r.lat, r.lon) else {
+            return Err(ParseError::new(n, None, "needs t, lat and lon"));
+        };
+        if !(t.is_finite() && lat.is_finite() && lon.is_finite()) {
+            return Err(ParseError::new(n, None, "t, lat and lon must be finite"));
+        }
+        pts.push([t, lat, lon, r.alt_m.unwrap_or(0.0)]);
+    }
+    pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    pts.dedup_by(|b, a| a[0] == b[0]);
+    Ok(pts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -201,7 +201,14 @@ pub enum MotionKind {
     StopAndGo,
     /// Carried by the wind from `from`.
     Drift,
+    /// A recorded trajectory (`recording`, `recording_id`), moved so that it starts at
+    /// `from` when given.
+    Recorded,
 }
+
+/// One point of a recorded trajectory: time (s), latitude, longitude (degrees),
+/// height above the ellipsoid (m).
+pub type RecordedPoint = [f64; 4];
 
 /// One target (or a group: a swarm in formation, a flock).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -261,6 +268,17 @@ pub struct TargetSpec {
     /// How long the target flies before it disappears (lands, is lost), seconds.
     #[serde(default)]
     pub lifetime_s: Option<f64>,
+    /// For `recorded`: JSON Lines of `t`, `id`, `lat`, `lon`, `alt_m` (the format of
+    /// ../shared/realdata), relative to the scenario file.
+    #[serde(default)]
+    pub recording: Option<String>,
+    /// For `recorded`: which `id` of the recording to fly.
+    #[serde(default)]
+    pub recording_id: Option<String>,
+    /// For `recorded`: the points, loaded by whoever reads the scenario file (the
+    /// simulator does no IO).
+    #[serde(skip)]
+    pub recorded_points: Vec<RecordedPoint>,
 }
 
 fn one() -> usize {
@@ -498,6 +516,18 @@ impl Scenario {
                     t.from.is_some_and(|f| latlon_ok(&f)),
                     format!("target `{n}`: motion drift needs `from`"),
                 ),
+                MotionKind::Recorded => {
+                    need(
+                        t.recording.is_some() && t.recording_id.is_some(),
+                        format!(
+                            "target `{n}`: motion recorded needs `recording` and `recording_id`"
+                        ),
+                    );
+                    need(
+                        t.recorded_points.len() >= 2,
+                        format!("target `{n}`: the recording has fewer than two points for its id"),
+                    );
+                }
                 MotionKind::Loiter | MotionKind::Orbit => need(
                     t.center.is_some_and(|f| latlon_ok(&f))
                         && t.radius_m.is_some_and(|r| r > 0.0 && r.is_finite()),

@@ -375,6 +375,57 @@ fn build_path(
                 along(&mut path, &pts, 0.0, rng);
             }
         }
+        MotionKind::Recorded => {
+            let pts = &spec.recorded_points;
+            let Some(first) = pts.first() else {
+                return Err(SimulationError::Parameter(
+                    "recording",
+                    format!("target `{}` has no recorded points", spec.name),
+                ));
+            };
+            let at = |p: &[f64; 4]| -> Result<[f64; 3], SimulationError> {
+                let lla = Lla::try_from_degrees(p[1], p[2], p[3])
+                    .map_err(|e| SimulationError::Parameter("recording", e.to_string()))?;
+                let v = frame.lla_to_enu(lla).0;
+                Ok([v.x, v.y, v.z])
+            };
+            // Moved so it starts at `from` (and `alt_m` when given): each point's offset
+            // from the first, east-north-up in the recording's own frame, is laid out
+            // east-north-up from the new start, so the shape is kept wherever it goes.
+            let place: Option<(LocalFrame, geodesy::FrameTransform)> = match spec.from {
+                Some(f) => {
+                    let rec0 = Lla::try_from_degrees(first[1], first[2], first[3])
+                        .map_err(|e| SimulationError::Parameter("recording", e.to_string()))?;
+                    let start = Lla::try_from_degrees(
+                        f[0],
+                        f[1],
+                        site_alt + spec.alt_m.unwrap_or(first[3] - site_alt),
+                    )
+                    .map_err(|e| SimulationError::Parameter("from", e.to_string()))?;
+                    Some((
+                        LocalFrame::new(rec0),
+                        frame.transform_from(&LocalFrame::new(start)),
+                    ))
+                }
+                None => None,
+            };
+            for p in pts {
+                let t = t0 + (p[0] - first[0]);
+                if t > end_t {
+                    break;
+                }
+                let v = match &place {
+                    Some((rec_frame, to_site)) => {
+                        let lla = Lla::try_from_degrees(p[1], p[2], p[3])
+                            .map_err(|e| SimulationError::Parameter("recording", e.to_string()))?;
+                        let w = to_site.point(&rec_frame.lla_to_enu(lla).0);
+                        [w.x, w.y, w.z]
+                    }
+                    None => at(p)?,
+                };
+                path.push((t, v));
+            }
+        }
         MotionKind::Drift => {
             let Some(f) = spec.from else {
                 return Err(SimulationError::Parameter(

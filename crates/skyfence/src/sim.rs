@@ -87,7 +87,14 @@ pub fn load_scenario(what: &Path) -> Result<Scenario> {
             format!("scenario {}", what.display()),
         ),
     };
-    let s: Scenario = toml::from_str(&text).with_context(|| format!("in {label}"))?;
+    let mut s: Scenario = toml::from_str(&text).with_context(|| format!("in {label}"))?;
+    let base = what.parent().unwrap_or(Path::new("."));
+    for t in &mut s.targets {
+        if let (Some(file), Some(id)) = (&t.recording, &t.recording_id) {
+            t.recorded_points = load_recording(&base.join(file), id)
+                .with_context(|| format!("target `{}` of {label}", t.name))?;
+        }
+    }
     let problems = s.problems();
     if !problems.is_empty() {
         bail!(
@@ -97,6 +104,18 @@ pub fn load_scenario(what: &Path) -> Result<Scenario> {
         );
     }
     Ok(s)
+}
+
+/// The points of one `id` of a recorded-trajectory file, in time order.
+fn load_recording(path: &Path, id: &str) -> Result<Vec<simulator::scenario::RecordedPoint>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading recording {}", path.display()))?;
+    let pts = formats::parse_recording(&text, id)
+        .with_context(|| format!("in recording {}", path.display()))?;
+    if pts.is_empty() {
+        bail!("{} has no points with id `{id}`", path.display());
+    }
+    Ok(pts)
 }
 
 pub fn run(a: SimArgs) -> Result<()> {

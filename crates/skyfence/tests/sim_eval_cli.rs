@@ -246,3 +246,183 @@ lon_deg = 25.0
     assert_eq!(a["missed_crossings"], 0);
     assert_eq!(a["false_alerts"], 1);
 }
+
+/// Real-time mode paces output to the clock: 20 simulated seconds at 40 times real
+/// time take at least half a second, and detections come out as they are made.
+#[test]
+fn sim_realtime_paces_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        r#"
+name = "pace"
+seed = 3
+duration_s = 20
+[site]
+lat_deg = 54.0
+lon_deg = 25.0
+[border]
+points = [[54.1, 24.9], [54.1, 25.1]]
+ours = "right"
+[[target]]
+name = "q"
+kind = "quadcopter"
+motion = "orbit"
+center = [54.01, 25.0]
+radius_m = 200
+[[sensor]]
+name = "r"
+kind = "radar"
+lat_deg = 54.0
+lon_deg = 25.0
+clutter_per_scan = 2
+"#,
+    )
+    .unwrap();
+    let p = |f: &str| dir.path().join(f);
+    let t0 = std::time::Instant::now();
+    run_ok(
+        bin()
+            .args(["sim", "--quiet", "--realtime", "--speed", "40"])
+            .arg(&scen)
+            .arg("-o")
+            .arg(p("d.jsonl"))
+            .arg("--truth")
+            .arg(p("t.jsonl"))
+            .arg("--sensors")
+            .arg(p("s.jsonl")),
+    );
+    let wall = t0.elapsed().as_secs_f64();
+    assert!(wall >= 0.5, "took {wall} s");
+    let fast = dir.path().join("fast.jsonl");
+    run_ok(
+        bin()
+            .args(["sim", "--quiet"])
+            .arg(&scen)
+            .arg("-o")
+            .arg(&fast)
+            .arg("--truth")
+            .arg(p("t2.jsonl"))
+            .arg("--sensors")
+            .arg(p("s2.jsonl")),
+    );
+    // Pacing changes when lines come out, never what they say.
+    assert_eq!(
+        std::fs::read(p("d.jsonl")).unwrap(),
+        std::fs::read(&fast).unwrap()
+    );
+}
+
+/// A recorded trajectory as target motion: the real UAV GPS log of ../shared/realdata
+/// (its absolute position was shifted by its publisher) is moved to start beside a
+/// radar; the truth follows the recording's motion step for step, and the radar's
+/// plots are tracked.
+#[test]
+fn recorded_trajectory_as_motion() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = shared().join("realdata/tracks_stonesoup_uav_rot.jsonl");
+    let scen = dir.path().join("s.toml");
+    std::fs::write(
+        &scen,
+        format!(
+            r#"
+name = "recorded"
+seed = 4
+duration_s = 600
+[site]
+lat_deg = 54.0
+lon_deg = 25.0
+[border]
+points = [[54.1, 24.9], [54.1, 25.1]]
+ours = "right"
+[[target]]
+name = "uav"
+kind = "quadcopter"
+motion = "recorded"
+recording = "{}"
+recording_id = "uav_rot_1"
+from = [54.01, 25.0]
+alt_m = 100
+[[sensor]]
+name = "r"
+kind = "radar"
+lat_deg = 54.0
+lon_deg = 25.0
+"#,
+            rec.display()
+        ),
+    )
+    .unwrap();
+    let p = |f: &str| dir.path().join(f);
+    run_ok(
+        bin()
+            .args(["sim", "--quiet"])
+            .arg(&scen)
+            .arg("-o")
+            .arg(p("d.jsonl"))
+            .arg("--truth")
+            .arg(p("t.jsonl"))
+            .arg("--sensors")
+            .arg(p("s.jsonl")),
+    );
+    let truth: Vec<serde_json::Value> = std::fs::read_to_string(p("t.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(truth.len() > 500, "{}", truth.len());
+    // It starts where it was put, 100 m up.
+    assert!((truth[0]["lat_deg"].as_f64().unwrap() - 54.01).abs() < 1e-6);
+    assert!((truth[0]["alt_m"].as_f64().unwrap() - 100.0).abs() < 0.01);
+    // Displacements over 100 s match the recording's own (the shape is kept).
+    let recorded =
+        formats::parse_recording(&std::fs::read_to_string(&rec).unwrap(), "uav_rot_1").unwrap();
+    let frame = geodesy::LocalFrame::new(
+        geodesy::Lla::try_from_degrees(recorded[0][1], recorded[0][2], recorded[0][3]).unwrap(),
+    );
+    let rec_at = |dt: f64| {
+        let k = recorded
+            .iter()
+            .position(|p| p[0] - recorded[0][0] >= dt)
+            .unwrap();
+        frame
+            .lla_to_enu(
+                geodesy::Lla::try_from_degrees(recorded[k][1], recorded[k][2], recorded[k][3])
+                    .unwrap(),
+            )
+            .0
+    };
+    let sim_at = |t: f64| {
+        let v = truth
+            .iter()
+            .find(|v| v["time_s"].as_f64().unwrap() >= t)
+            .unwrap();
+        nalgebra::Vector3::new(
+            v["x_m"].as_f64().unwrap(),
+            v["y_m"].as_f64().unwrap(),
+            v["z_m"].as_f64().unwrap(),
+        )
+    };
+    let d_rec = rec_at(300.0) - rec_at(0.0);
+    let d_sim = sim_at(300.0) - sim_at(0.0);
+    assert!((d_rec - d_sim).norm() < 2.0, "{d_rec:?} vs {d_sim:?}");
+    assert!(d_rec.norm() > 20.0, "the recording should move: {d_rec:?}");
+    run_ok(
+        bin()
+            .args(["track", "--quiet", "--sensors"])
+            .arg(p("s.jsonl"))
+            .arg(p("d.jsonl"))
+            .arg("-o")
+            .arg(p("k.jsonl")),
+    );
+    let out = run_ok(
+        bin()
+            .args(["eval", "--json", "--truth"])
+            .arg(p("t.jsonl"))
+            .arg("--tracks")
+            .arg(p("k.jsonl")),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["targets_tracked"], 1, "{v}");
+}
