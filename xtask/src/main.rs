@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod bench_scale;
+mod bench_sim;
 mod bench_track;
 mod eval_realdata;
 mod gen_demo;
@@ -26,6 +27,8 @@ enum Cmd {
     BenchTrack(bench_track::Args),
     /// One scan of 10,000 targets and 100,000 clutter plots in a 200 km square.
     BenchScale(bench_scale::Args),
+    /// Simulator throughput on a detection-heavy and a truth-heavy generated scenario.
+    BenchSim(bench_sim::Args),
     /// Real aircraft trajectories through a simulated 3D radar.
     EvalRealdata(eval_realdata::Args),
     /// Regenerate the bundled demo scenario in scenarios/demo-border.
@@ -39,6 +42,7 @@ fn main() -> Result<()> {
         Cmd::Test => test(),
         Cmd::BenchTrack(a) => bench_track::run(a),
         Cmd::BenchScale(a) => bench_scale::run(a),
+        Cmd::BenchSim(a) => bench_sim::run(a),
         Cmd::EvalRealdata(a) => eval_realdata::run(a),
         Cmd::GenDemo(a) => gen_demo::run(a),
         Cmd::ScenarioTable(a) => scenario_table::run(a),
