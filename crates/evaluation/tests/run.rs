@@ -198,3 +198,36 @@ fn alerts_by_hand() {
     assert!((a.false_per_hour - 6.0).abs() < 1e-12);
     assert!((a.false_per_hour_per_100km - 12.0).abs() < 1e-12);
 }
+
+/// Class confusion by hand: target 0 is followed by track 1 (class "drone") for two
+/// steps and track 2 (class "bird") for one; target 1 by track 3 with no class. Pairs:
+/// (0, drone) 2, (0, bird) 1; track 3 contributes nothing.
+#[test]
+fn class_pairs_by_hand() {
+    let with_class = |t: f64, id: u64, x: f64, class: Option<&str>| TrackSample {
+        time_s: t,
+        track: id,
+        position_m: [x, 0.0, 0.0],
+        class: class.map(str::to_owned),
+    };
+    let truth: Vec<TruthSample> = (0..3)
+        .flat_map(|k| {
+            let t = k as f64;
+            [truth(t, 0, 0.0, 0.0), truth(t, 1, 5000.0, 0.0)]
+        })
+        .collect();
+    let tracks = vec![
+        with_class(0.0, 1, 1.0, Some("drone")),
+        with_class(1.0, 1, 1.0, Some("drone")),
+        with_class(2.0, 2, 1.0, Some("bird")),
+        with_class(0.0, 3, 5001.0, None),
+        with_class(1.0, 3, 5001.0, None),
+        with_class(2.0, 3, 5001.0, None),
+    ];
+    let r = evaluate_run(&truth, &tracks, P).unwrap();
+    assert_eq!(r.class_pairs.len(), 2);
+    assert_eq!(r.class_pairs[&(0, "drone".to_string())], 2);
+    assert_eq!(r.class_pairs[&(0, "bird".to_string())], 1);
+    assert_eq!(r.targets[0].id_switches, 1);
+    assert_eq!(r.targets[1].track_ids, vec![3]);
+}
