@@ -398,6 +398,9 @@ fn default_mast() -> f64 {
     10.0
 }
 
+/// Most target-seconds a scenario may ask for (members times flying time).
+const MAX_TARGET_SECONDS: f64 = 5_000_000.0;
+
 fn latlon_ok(p: &[f64; 2]) -> bool {
     p[0].is_finite() && p[1].is_finite() && (-90.0..=90.0).contains(&p[0])
 }
@@ -647,6 +650,23 @@ impl Scenario {
         need(
             !self.sensors.is_empty(),
             "a scenario needs at least one [[sensor]]".into(),
+        );
+        // Paths are stored point by point (two a second per target): bound the memory.
+        let target_seconds: f64 = self
+            .targets
+            .iter()
+            .map(|t| {
+                let life = t
+                    .lifetime_s
+                    .unwrap_or(f64::INFINITY)
+                    .min(self.duration_s - t.start_s)
+                    .max(0.0);
+                t.count as f64 * if life.is_finite() { life } else { 0.0 }
+            })
+            .sum();
+        need(
+            target_seconds <= MAX_TARGET_SECONDS,
+            format!("{target_seconds:.0} target-seconds is more than the simulator holds ({MAX_TARGET_SECONDS:.0}, about 320 MB of paths); shorten duration_s, lifetime_s or count"),
         );
         p
     }
