@@ -96,6 +96,10 @@ pub fn run(a: Args) -> Result<()> {
             Ok(data.iter().filter(|&&b| b == b'\n').count())
         };
         let (d, t) = (count("detections.jsonl")?, count("truth.jsonl")?);
+        // Gigabytes of output are of no further use.
+        for f in ["detections.jsonl", "truth.jsonl"] {
+            let _ = std::fs::remove_file(p(f));
+        }
         println!(
             "| {name} | {d} | {t} | {best:.3} | {:.0} | {:.0} |",
             d as f64 / best,

@@ -3,7 +3,9 @@
 //! do not allow. A test holds the output to what serde_json parses back.
 
 /// A detection in the contract of `docs/formats.md`, as a simulator or adapter makes it.
-/// Angles are degrees as on the wire.
+/// Angles are degrees as on the wire. Written with fixed resolutions (a microsecond, a
+/// millimetre, a microdegree, a nanodegree of latitude and longitude, a hundredth of a
+/// dB), far below any sensor's noise.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DetectionRecord<'a> {
     /// Time, seconds.
@@ -46,7 +48,7 @@ pub struct DetectionRecord<'a> {
     pub operator_lon_deg: Option<f64>,
 }
 
-/// A truth line of a simulation.
+/// A truth line of a simulation (written to a microsecond, a millimetre, a nanodegree).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TruthLine<'a> {
     /// Time, seconds.
@@ -97,6 +99,48 @@ impl Out<'_> {
             self.num(k, v);
         }
     }
+    /// A number with at most `decimals` decimals, written as a scaled integer: the
+    /// simulator's values are already rounded to such steps (a millimetre, a
+    /// nanodegree), and integer formatting is several times faster than the shortest
+    /// round-trip float formatting. Parses back to the same `f64` as the rounded value.
+    fn fixed(&mut self, k: &str, v: f64, decimals: u32) {
+        let scale = 10f64.powi(decimals as i32);
+        let scaled = (v * scale).round();
+        if !scaled.is_finite() || scaled.abs() >= 9.0e15 {
+            self.num(k, v);
+            return;
+        }
+        self.key(k);
+        let n = scaled as i64;
+        if n < 0 {
+            self.buf.push(b'-');
+        }
+        let m = n.unsigned_abs();
+        let unit = 10u64.pow(decimals);
+        let mut ib = itoa::Buffer::new();
+        self.buf.extend_from_slice(ib.format(m / unit).as_bytes());
+        self.buf.push(b'.');
+        let mut frac = m % unit;
+        if frac == 0 || decimals == 0 {
+            self.buf.push(b'0');
+            return;
+        }
+        let mut width = decimals;
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        let digits = ib.format(frac);
+        for _ in digits.len() as u32..width {
+            self.buf.push(b'0');
+        }
+        self.buf.extend_from_slice(digits.as_bytes());
+    }
+    fn opt_fixed(&mut self, k: &str, v: Option<f64>, decimals: u32) {
+        if let Some(v) = v {
+            self.fixed(k, v, decimals);
+        }
+    }
     fn text(&mut self, k: &str, v: &str) {
         self.key(k);
         push_json_string(self.buf, v);
@@ -141,17 +185,17 @@ pub fn append_detection(buf: &mut Vec<u8>, d: &DetectionRecord<'_>) {
         f: zmij::Buffer::new(),
         first: true,
     };
-    o.num("time_s", d.time_s);
+    o.fixed("time_s", d.time_s, 6);
     o.text("sensor", d.sensor);
-    o.opt("range_m", d.range_m);
-    o.opt("azimuth_deg", d.azimuth_deg);
-    o.opt("elevation_deg", d.elevation_deg);
+    o.opt_fixed("range_m", d.range_m, 3);
+    o.opt_fixed("azimuth_deg", d.azimuth_deg, 6);
+    o.opt_fixed("elevation_deg", d.elevation_deg, 6);
     o.opt("sigma_range_m", d.sigma_range_m);
     o.opt("sigma_azimuth_deg", d.sigma_azimuth_deg);
     o.opt("sigma_elevation_deg", d.sigma_elevation_deg);
-    o.opt("lat_deg", d.lat_deg);
-    o.opt("lon_deg", d.lon_deg);
-    o.opt("alt_m", d.alt_m);
+    o.opt_fixed("lat_deg", d.lat_deg, 9);
+    o.opt_fixed("lon_deg", d.lon_deg, 9);
+    o.opt_fixed("alt_m", d.alt_m, 3);
     o.opt("sigma_m", d.sigma_m);
     if let Some(id) = d.id {
         o.text("id", id);
@@ -159,11 +203,11 @@ pub fn append_detection(buf: &mut Vec<u8>, d: &DetectionRecord<'_>) {
     if let Some(c) = d.class {
         o.text("class", c);
     }
-    o.opt("rcs_dbsm", d.rcs_dbsm);
-    o.opt("radial_velocity_mps", d.radial_velocity_mps);
-    o.opt("snr_db", d.snr_db);
-    o.opt("operator_lat_deg", d.operator_lat_deg);
-    o.opt("operator_lon_deg", d.operator_lon_deg);
+    o.opt_fixed("rcs_dbsm", d.rcs_dbsm, 2);
+    o.opt_fixed("radial_velocity_mps", d.radial_velocity_mps, 3);
+    o.opt_fixed("snr_db", d.snr_db, 2);
+    o.opt_fixed("operator_lat_deg", d.operator_lat_deg, 9);
+    o.opt_fixed("operator_lon_deg", d.operator_lon_deg, 9);
     o.end();
 }
 
@@ -174,19 +218,19 @@ pub fn append_truth(buf: &mut Vec<u8>, t: &TruthLine<'_>) {
         f: zmij::Buffer::new(),
         first: true,
     };
-    o.num("time_s", t.time_s);
+    o.fixed("time_s", t.time_s, 6);
     o.text("target", t.target);
     o.text("class", t.class);
     o.text("kind", t.kind);
-    o.num("lat_deg", t.lla[0]);
-    o.num("lon_deg", t.lla[1]);
-    o.num("alt_m", t.lla[2]);
-    o.num("x_m", t.position_m[0]);
-    o.num("y_m", t.position_m[1]);
-    o.num("z_m", t.position_m[2]);
-    o.num("vx_mps", t.velocity_mps[0]);
-    o.num("vy_mps", t.velocity_mps[1]);
-    o.num("vz_mps", t.velocity_mps[2]);
+    o.fixed("lat_deg", t.lla[0], 9);
+    o.fixed("lon_deg", t.lla[1], 9);
+    o.fixed("alt_m", t.lla[2], 3);
+    o.fixed("x_m", t.position_m[0], 3);
+    o.fixed("y_m", t.position_m[1], 3);
+    o.fixed("z_m", t.position_m[2], 3);
+    o.fixed("vx_mps", t.velocity_mps[0], 3);
+    o.fixed("vy_mps", t.velocity_mps[1], 3);
+    o.fixed("vz_mps", t.velocity_mps[2], 3);
     o.boolean("seen", t.seen);
     o.boolean("threat", t.threat);
     o.end();
@@ -195,6 +239,45 @@ pub fn append_truth(buf: &mut Vec<u8>, t: &TruthLine<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fixed-resolution numbers parse back (serde_json) to the value rounded to that
+    /// resolution, whatever the sign and size, with trailing zeros trimmed.
+    #[test]
+    fn fixed_numbers_round_trip() {
+        let cases = [
+            (0.0, 3, "0.0"),
+            (-0.0004, 3, "0.0"),
+            (1234.5, 3, "1234.5"),
+            (-12.0625, 3, "-12.063"),
+            (0.30000000000000004, 6, "0.3"),
+            (54.123456789012, 9, "54.123456789"),
+            (-0.000000001, 9, "-0.000000001"),
+            (7.0e20, 3, "7e+20"),
+        ];
+        for (v, d, want) in cases {
+            let mut buf = Vec::new();
+            let mut o = Out {
+                buf: &mut buf,
+                f: zmij::Buffer::new(),
+                first: true,
+            };
+            o.fixed("v", v, d);
+            o.end();
+            let text = String::from_utf8(buf.clone()).unwrap();
+            assert_eq!(text, format!("{{\"v\":{want}}}\n"), "{v} at {d}");
+            let back: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+            let scale = 10f64.powi(d as i32);
+            let rounded = (v * scale).round() / scale;
+            assert_eq!(
+                back["v"].as_f64().unwrap(),
+                if rounded.abs() < 9e15 / scale {
+                    rounded
+                } else {
+                    v
+                }
+            );
+        }
+    }
 
     /// An independent parser (serde_json) reads back exactly what was written,
     /// including a name that needs escaping.
