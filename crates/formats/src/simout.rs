@@ -126,7 +126,7 @@ impl Out<'_> {
             return;
         }
         let mut width = decimals;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             width -= 1;
         }
