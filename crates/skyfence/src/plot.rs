@@ -52,7 +52,7 @@ pub fn write_eval_plot(
             ),
     );
     let mut map = ChartBuilder::on(&left)
-        .caption("truth (grey) and tracks (colour)", ("sans-serif", 18))
+        .caption("tracks (colour) and truth (thin black)", ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(35)
         .y_label_area_size(45)
@@ -63,6 +63,20 @@ pub fn write_eval_plot(
         .y_desc("north, km")
         .draw()
         .map_err(|e| anyhow!("{e}"))?;
+    let mut by_track: BTreeMap<u64, Vec<(f64, f64, f64)>> = BTreeMap::new();
+    for s in tracks {
+        by_track.entry(s.track).or_default().push((
+            s.time_s,
+            km(s.position_m[0]),
+            km(s.position_m[1]),
+        ));
+    }
+    for (k, (_, pts)) in by_track.iter_mut().enumerate() {
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let colour = Palette99::pick(k).stroke_width(3);
+        map.draw_series(LineSeries::new(pts.iter().map(|p| (p.1, p.2)), colour))
+            .map_err(|e| anyhow!("{e}"))?;
+    }
     let mut by_target: BTreeMap<usize, Vec<(f64, f64, f64)>> = BTreeMap::new();
     for s in truth {
         by_target.entry(s.target).or_default().push((
@@ -75,23 +89,9 @@ pub fn write_eval_plot(
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         map.draw_series(LineSeries::new(
             pts.iter().map(|p| (p.1, p.2)),
-            RGBColor(150, 150, 150).stroke_width(3),
+            BLACK.mix(0.6).stroke_width(1),
         ))
         .map_err(|e| anyhow!("{e}"))?;
-    }
-    let mut by_track: BTreeMap<u64, Vec<(f64, f64, f64)>> = BTreeMap::new();
-    for s in tracks {
-        by_track.entry(s.track).or_default().push((
-            s.time_s,
-            km(s.position_m[0]),
-            km(s.position_m[1]),
-        ));
-    }
-    for (k, (_, pts)) in by_track.iter_mut().enumerate() {
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let colour = Palette99::pick(k).stroke_width(1);
-        map.draw_series(LineSeries::new(pts.iter().map(|p| (p.1, p.2)), colour))
-            .map_err(|e| anyhow!("{e}"))?;
     }
     let t0 = report.steps.first().map_or(0.0, |s| s.time_s);
     let t1 = report.steps.last().map_or(1.0, |s| s.time_s).max(t0 + 1e-3);
