@@ -27,7 +27,7 @@ enum Command {
     Sim(sim::SimArgs),
     /// Score tracks against truth: GOSPA, OSPA, continuity, warning times.
     Eval(eval::EvalArgs),
-    /// Convert other tools' files (scenarios, tracks) into skyfence's formats.
+    /// Convert other tools' files (mtt-bench scenarios) into skyfence's formats.
     Convert(convert::ConvertArgs),
 }
 

@@ -122,11 +122,13 @@ pub(crate) fn two_point(
 }
 
 /// Where two bearings cross, in site ENU, with a covariance; `None` when the rays are
-/// near parallel, cross behind a sensor, or too far away.
+/// near parallel, cross behind a sensor, or beyond what either sensor can hear
+/// (`max_range_m[0]` for `a`, `[1]` for `b`): a crossing where one of them could not
+/// have heard the target is a ghost.
 pub(crate) fn cross_bearings(
     a: &BearingSeed,
     b: &BearingSeed,
-    max_range_m: f64,
+    max_range_m: [f64; 2],
     min_crossing_rad: f64,
     assumed_height_m: f64,
     height_var_m2: f64,
@@ -151,7 +153,7 @@ pub(crate) fn cross_bearings(
     let d = nalgebra::Vector2::new(pb.x - pa.x, pb.y - pa.y);
     let s = (d.x * ub.y - d.y * ub.x) / cross;
     let r = (d.x * ua.y - d.y * ua.x) / cross;
-    if s <= 0.0 || r <= 0.0 || s > max_range_m || r > max_range_m {
+    if s <= 0.0 || r <= 0.0 || s > max_range_m[0] || r > max_range_m[1] {
         return None;
     }
     let x = pa.x + s * ua.x;

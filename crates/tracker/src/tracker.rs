@@ -875,6 +875,14 @@ impl Tracker {
                         continue;
                     };
                     let mut started = false;
+                    // Each sensor's own instrumented range, when it states one.
+                    let reach = |tr: &Self, i: SensorIndex| {
+                        tr.sensor(i)
+                            .max_range_m
+                            .unwrap_or(f64::INFINITY)
+                            .min(ic.bearing_max_range_m)
+                    };
+                    let reach_b = reach(self, sensor);
                     for k in 0..self.bearing_seeds.len() {
                         let other = self.bearing_seeds[k];
                         if other.used || other.sensor == sensor {
@@ -883,7 +891,7 @@ impl Tracker {
                         if let Some(g) = cross_bearings(
                             &b,
                             &other,
-                            ic.bearing_max_range_m,
+                            [reach_b, reach(self, other.sensor)],
                             ic.bearing_min_crossing_deg.to_radians(),
                             ic.assumed_height_m,
                             hvar,

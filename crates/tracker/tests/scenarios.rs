@@ -284,6 +284,34 @@ fn polar_radar_at_long_range_gets_height_right() {
 /// track; bearing updates alone hold it near the truth.
 #[test]
 fn crossing_bearings_start_and_hold_a_track() {
+    let out = two_finders(20_000.0);
+    let last = out.values().last().unwrap();
+    assert_eq!(last.len(), 1, "tracks at the end: {last:?}");
+    let t_end = last[0].time_s;
+    let p = finder_truth(t_end);
+    let err =
+        ((last[0].position_m[0] - p.x).powi(2) + (last[0].position_m[1] - p.y).powi(2)).sqrt();
+    // Bearing crossing geometry at ~5 km with 1 deg bearings: ~100 m per fix.
+    assert!(err < 150.0, "horizontal error {err} m");
+}
+
+/// The same drone, 5 km out, with finders that state a 3 km range: their bearings
+/// cross where neither could have heard it, so no track starts.
+#[test]
+fn bearings_do_not_cross_beyond_the_sensors_range() {
+    let out = two_finders(3_000.0);
+    assert!(
+        out.values().all(|r| r.is_empty()),
+        "{:?}",
+        out.values().last()
+    );
+}
+
+fn finder_truth(t: f64) -> nalgebra::Vector3<f64> {
+    nalgebra::Vector3::new(1000.0 + 8.0 * t, 5000.0 + 3.0 * t, 120.0)
+}
+
+fn two_finders(max_range_m: f64) -> std::collections::BTreeMap<u64, Vec<TrackReport>> {
     let mut sensors = SensorTable::new();
     let mk = |name: &str, lon: f64| Sensor {
         name: name.into(),
@@ -294,7 +322,7 @@ fn crossing_bearings_start_and_hold_a_track() {
         sigma_azimuth_rad: Some(1f64.to_radians()),
         sigma_elevation_rad: None,
         pd: Some(0.9),
-        max_range_m: Some(20_000.0),
+        max_range_m: Some(max_range_m),
     };
     sensors.insert(mk("rf-west", 23.0));
     sensors.insert(mk("rf-east", 23.0 + 6000.0 / 68_500.0));
@@ -307,7 +335,7 @@ fn crossing_bearings_start_and_hold_a_track() {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let na = Normal::new(0.0, 1f64.to_radians()).unwrap();
     let mut dets = Vec::new();
-    let truth = |t: f64| nalgebra::Vector3::new(1000.0 + 8.0 * t, 5000.0 + 3.0 * t, 120.0);
+    let truth = finder_truth;
     for k in 0..60 {
         for (s, g) in geoms.iter().enumerate() {
             // The two sensors report at different times: asynchronous.
@@ -330,15 +358,7 @@ fn crossing_bearings_start_and_hold_a_track() {
     let mut cfg = TrackerConfig::default();
     cfg.initiation.assumed_height_m = 100.0;
     let mut tracker = Tracker::new(cfg, Some(site), &sensors).unwrap();
-    let out = run(&mut tracker, dets);
-    let last = out.values().last().unwrap();
-    assert_eq!(last.len(), 1, "tracks at the end: {last:?}");
-    let t_end = last[0].time_s;
-    let p = truth(t_end);
-    let err =
-        ((last[0].position_m[0] - p.x).powi(2) + (last[0].position_m[1] - p.y).powi(2)).sqrt();
-    // Bearing crossing geometry at ~5 km with 1 deg bearings: ~100 m per fix.
-    assert!(err < 150.0, "horizontal error {err} m");
+    run(&mut tracker, dets)
 }
 
 proptest! {
