@@ -157,6 +157,10 @@ pub struct ManagementConfig {
     pub delete_confirmed_existence: f64,
     /// Longest time a confirmed track is kept without any update, seconds.
     pub max_coast_s: f64,
+    /// A track whose horizontal position standard deviation grows beyond this is
+    /// deleted, metres: it no longer says where anything is. Bearing-only updates can
+    /// otherwise keep a track "hit" while its range uncertainty grows without bound.
+    pub max_position_sigma_m: f64,
     /// Existence log-odds given to a track started from crossing bearings.
     pub bearing_initial_log_odds: f64,
 }
@@ -175,6 +179,7 @@ impl Default for ManagementConfig {
             hold_existence: 0.5,
             delete_confirmed_existence: 0.01,
             max_coast_s: 20.0,
+            max_position_sigma_m: 3_000.0,
             bearing_initial_log_odds: -2.0,
         }
     }
@@ -260,6 +265,10 @@ impl TrackerConfig {
             self.management.mean_target_life_s,
         );
         pos("management.max_coast_s", self.management.max_coast_s);
+        pos(
+            "management.max_position_sigma_m",
+            self.management.max_position_sigma_m,
+        );
         let mut prob = |name: &str, v: f64| {
             if !(v > 0.0 && v < 1.0) {
                 p.push(format!("{name} must be strictly between 0 and 1, got {v}"));

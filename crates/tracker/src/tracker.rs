@@ -754,7 +754,10 @@ impl Tracker {
             // Updates that would make the state non-finite are refused upstream, so only
             // the coasting time and the existence decide here.
             let stale = t - tr.last_update_s > mg.max_coast_s;
-            let delete = stale || tr.log_odds < if was_confirmed { del_conf } else { del_tent };
+            let c = &tr.combined.cov;
+            let lost = c[(0, 0)].max(c[(1, 1)]) > mg.max_position_sigma_m * mg.max_position_sigma_m;
+            let delete =
+                stale || lost || tr.log_odds < if was_confirmed { del_conf } else { del_tent };
             if delete {
                 if was_confirmed {
                     self.stats.tracks_deleted += 1;

@@ -361,6 +361,66 @@ fn two_finders(max_range_m: f64) -> std::collections::BTreeMap<u64, Vec<TrackRep
     run(&mut tracker, dets)
 }
 
+/// A target is tracked by a position sensor for 20 s, then only one passive finder
+/// hears it: bearings keep hitting the track but say nothing about range, so its range
+/// uncertainty grows. With `max_position_sigma_m` it is deleted once that uncertainty
+/// passes the limit; without the limit the same bearings would hold it indefinitely.
+#[test]
+fn tracks_whose_position_is_lost_are_deleted() {
+    let run_with = |limit_m: f64| {
+        let mut sensors = SensorTable::new();
+        sensors.insert(Sensor::unnamed_kind("pos"));
+        sensors.insert(Sensor {
+            name: "rf".into(),
+            kind: SensorKind::PassiveRf,
+            position: Some(Lla::try_from_degrees(52.0, 23.0, 0.0).unwrap()),
+            sigma_m: None,
+            sigma_range_m: None,
+            sigma_azimuth_rad: Some(1f64.to_radians()),
+            sigma_elevation_rad: None,
+            pd: Some(0.9),
+            max_range_m: Some(30_000.0),
+        });
+        let site = Lla::try_from_degrees(52.0, 23.0, 0.0).unwrap();
+        let mut dets = Vec::new();
+        // Flying straight away from the finder, due north at 20 m/s from 3 km out.
+        let y = |t: f64| 3000.0 + 20.0 * t;
+        for k in 0..20 {
+            dets.push(cart(k as f64, 0.0, y(k as f64), 10.0));
+        }
+        for k in 20..400 {
+            dets.push(Detection {
+                time_s: k as f64,
+                sensor: SensorIndex(1),
+                measurement: Measurement::Bearing {
+                    azimuth_rad: 0.0,
+                    elevation_rad: None,
+                    sigma_azimuth_rad: 1f64.to_radians(),
+                    sigma_elevation_rad: None,
+                },
+                attributes: None,
+            });
+        }
+        let mut cfg = TrackerConfig::default();
+        cfg.management.max_position_sigma_m = limit_m;
+        let mut tracker = Tracker::new(cfg, Some(site), &sensors).unwrap();
+        run(&mut tracker, dets)
+    };
+    let held = run_with(1e9);
+    assert_eq!(
+        held.values().last().unwrap().len(),
+        1,
+        "without a limit the bearings hold it"
+    );
+    let limited = run_with(3_000.0);
+    assert!(
+        limited.values().last().unwrap().is_empty(),
+        "with a limit it is deleted"
+    );
+    // It was there while its position was known.
+    assert_eq!(limited[&30f64.to_bits()].len(), 1);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     /// Whatever the input (duplicate times, far-away or overlapping points, any order),
