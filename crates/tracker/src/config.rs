@@ -157,9 +157,10 @@ pub struct ManagementConfig {
     pub delete_confirmed_existence: f64,
     /// Longest time a confirmed track is kept without any update, seconds.
     pub max_coast_s: f64,
-    /// A track whose horizontal position standard deviation grows beyond this is
+    /// A track whose position standard deviation on any axis grows beyond this is
     /// deleted, metres: it no longer says where anything is. Bearing-only updates can
-    /// otherwise keep a track "hit" while its range uncertainty grows without bound.
+    /// otherwise keep a track "hit" while its range or height uncertainty grows without
+    /// bound.
     pub max_position_sigma_m: f64,
     /// Existence log-odds given to a track started from crossing bearings.
     pub bearing_initial_log_odds: f64,

@@ -642,6 +642,10 @@ impl Tracker {
         };
 
         // Updates.
+        let held_height = HeldHeight {
+            z_m: self.cfg.initiation.assumed_height_m,
+            var_m2: self.cfg.initiation.unmeasured_height_sigma_m.powi(2),
+        };
         let mut k = 0;
         let pairs = &solution.pairs;
         for ti in 0..self.tracks.len() {
@@ -701,7 +705,10 @@ impl Tracker {
                 }
             };
             match result {
-                Ok((state, factor, height)) => {
+                Ok((mut state, factor, height)) => {
+                    if !(tr.height_measured || height) {
+                        hold_unmeasured_height(&mut state, held_height);
+                    }
                     tr.log_odds =
                         existence::survive(tr.log_odds, t - tr.existence_time_s, life) + factor;
                     tr.existence_time_s = t;
@@ -755,7 +762,8 @@ impl Tracker {
             // the coasting time and the existence decide here.
             let stale = t - tr.last_update_s > mg.max_coast_s;
             let c = &tr.combined.cov;
-            let lost = c[(0, 0)].max(c[(1, 1)]) > mg.max_position_sigma_m * mg.max_position_sigma_m;
+            let lost = c[(0, 0)].max(c[(1, 1)]).max(c[(2, 2)])
+                > mg.max_position_sigma_m * mg.max_position_sigma_m;
             let delete =
                 stale || lost || tr.log_odds < if was_confirmed { del_conf } else { del_tent };
             if delete {
@@ -980,6 +988,38 @@ impl Tracker {
                 last_update_s: tr.last_update_s,
             });
         }
+    }
+}
+
+/// Where a track that has never had its height measured is held.
+#[derive(Debug, Clone, Copy)]
+struct HeldHeight {
+    z_m: f64,
+    var_m2: f64,
+}
+
+/// Vertical speed variance of a track whose height is held, (m/s)^2: small, so the
+/// prediction does not carry the height away between updates.
+const HELD_VZ_VAR: f64 = 4.0;
+
+/// Keeps the height of a track no sensor has measured at its prior: height and
+/// vertical speed reset, and decoupled from the horizontal state. Without this, nothing
+/// observes them, yet a vertical speed from two clutter plots or the weak curvature
+/// coupling of bearings carried such tracks to -14 km.
+fn hold_unmeasured_height(state: &mut ImmState, h: HeldHeight) {
+    for g in state.modes.iter_mut().take(state.n_modes) {
+        for &i in &[2usize, 5] {
+            for k in 0..6 {
+                if k != i {
+                    g.cov[(i, k)] = 0.0;
+                    g.cov[(k, i)] = 0.0;
+                }
+            }
+        }
+        g.mean[2] = h.z_m;
+        g.mean[5] = 0.0;
+        g.cov[(2, 2)] = h.var_m2;
+        g.cov[(5, 5)] = HELD_VZ_VAR;
     }
 }
 

@@ -421,6 +421,39 @@ fn tracks_whose_position_is_lost_are_deleted() {
     assert_eq!(limited[&30f64.to_bits()].len(), 1);
 }
 
+/// A target seen only in 2D keeps the assumed height, its prior uncertainty and no
+/// vertical speed however long it is tracked: nothing measures them, so nothing may move
+/// them (before, the prediction let them wander and grow).
+#[test]
+fn unmeasured_height_is_held_at_its_prior() {
+    let mut cfg = TrackerConfig::default();
+    cfg.initiation.assumed_height_m = 150.0;
+    let mut tracker = Tracker::new(cfg, None, &SensorTable::new()).unwrap();
+    let dets = (0..60)
+        .map(|k| {
+            cart(
+                k as f64,
+                100.0 + 15.0 * k as f64,
+                50.0 - 4.0 * k as f64,
+                10.0,
+            )
+        })
+        .collect();
+    let out = run(&mut tracker, dets);
+    let last = out.values().last().unwrap();
+    assert_eq!(last.len(), 1);
+    let r = &last[0];
+    assert_eq!(r.position_m[2], 150.0);
+    assert_eq!(r.velocity_mps[2], 0.0);
+    assert!(
+        (r.position_cov_m2[5].sqrt() - 300.0).abs() < 1e-9,
+        "{:?}",
+        r.position_cov_m2
+    );
+    // Height is decoupled from the horizontal position.
+    assert_eq!((r.position_cov_m2[2], r.position_cov_m2[4]), (0.0, 0.0));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     /// Whatever the input (duplicate times, far-away or overlapping points, any order),
