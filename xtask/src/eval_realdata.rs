@@ -33,26 +33,19 @@ struct Point {
 fn load(path: &std::path::Path, max_gap_s: f64) -> Result<Vec<(String, Vec<Point>)>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let recordings =
+        formats::parse_recordings(&text).with_context(|| format!("in {}", path.display()))?;
     let mut by_id: BTreeMap<String, Vec<Point>> = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .with_context(|| format!("{} line {}", path.display(), i + 1))?;
-        let (Some(t), Some(lat), Some(lon), Some(alt), Some(id)) = (
-            v["t"].as_f64(),
-            v["lat"].as_f64(),
-            v["lon"].as_f64(),
-            v["alt_m"].as_f64(),
-            v["id"].as_str(),
-        ) else {
-            continue;
-        };
-        let Ok(lla) = Lla::try_from_degrees(lat, lon, alt) else {
-            continue;
-        };
-        by_id
-            .entry(id.to_string())
-            .or_default()
-            .push(Point { t, lla });
+    for (id, pts) in recordings {
+        let points = pts
+            .iter()
+            .filter_map(|p| {
+                Lla::try_from_degrees(p[1], p[2], p[3])
+                    .ok()
+                    .map(|lla| Point { t: p[0], lla })
+            })
+            .collect();
+        by_id.insert(id, points);
     }
     let mut segs = Vec::new();
     for (id, mut pts) in by_id {

@@ -17,8 +17,8 @@ mod tracks;
 pub use detections::DetectionParser;
 pub use mtt::{MttDetection, MttHeader, MttScan, MttScenario, MttTruth};
 pub use records::{
-    parse_alert_line, parse_recording, parse_track_line, parse_truth_line, AlertRecord, Position,
-    TrackRecord, TruthRecord,
+    parse_alert_line, parse_recording, parse_recordings, parse_track_line, parse_truth_line,
+    AlertRecord, Position, TrackRecord, TruthRecord,
 };
 pub use sensors::parse_sensors;
 pub use simout::{append_detection, append_truth, DetectionRecord, TruthLine as SimTruthLine};

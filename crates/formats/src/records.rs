@@ -267,11 +267,14 @@ struct RawRecorded {
     alt_m: Option<f64>,
 }
 
-/// The points of one `id` of a recorded-trajectory file (the ../shared/realdata format:
-/// `t`, `id`, `lat`, `lon`, `alt_m` per line) as `[t, lat, lon, alt_m]`, in time order
-/// with repeated times dropped. Lines of other ids are skipped unread beyond `id`.
-pub fn parse_recording(text: &str, id: &str) -> Result<Vec<[f64; 4]>, ParseError> {
-    let mut pts = Vec::new();
+/// Recorded trajectories (the ../shared/realdata format: `t`, `id`, `lat`, `lon`,
+/// `alt_m` per line) by id, each as `[t, lat, lon, alt_m]` in time order with repeated
+/// times dropped. Lines lacking one of those numbers (a decoder's gap) are skipped;
+/// a line that is not JSON is an error.
+pub fn parse_recordings(
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, Vec<[f64; 4]>>, ParseError> {
+    let mut by_id: std::collections::BTreeMap<String, Vec<[f64; 4]>> = Default::default();
     for (i, line) in text.lines().enumerate() {
         let n = i as u64 + 1;
         if line.trim().is_empty() {
@@ -279,20 +282,28 @@ pub fn parse_recording(text: &str, id: &str) -> Result<Vec<[f64; 4]>, ParseError
         }
         let r: RawRecorded = serde_json::from_str(line)
             .map_err(|e| blame_field(line.as_bytes(), n, &["t", "lat", "lon", "alt_m"], &[], &e))?;
-        if r.id.map(Name::into_string).as_deref() != Some(id) {
+        let (Some(id), Some(t), Some(lat), Some(lon), Some(alt)) =
+            (r.id, r.t, r.lat, r.lon, r.alt_m)
+        else {
             continue;
-        }
-        let (Some(t), Some(lat), Some(lon)) = (r.t, r.lat, r.lon) else {
-            return Err(ParseError::new(n, None, "needs t, lat and lon"));
         };
-        if !(t.is_finite() && lat.is_finite() && lon.is_finite()) {
-            return Err(ParseError::new(n, None, "t, lat and lon must be finite"));
+        if [t, lat, lon, alt].iter().all(|v| v.is_finite()) {
+            by_id
+                .entry(id.into_string())
+                .or_default()
+                .push([t, lat, lon, alt]);
         }
-        pts.push([t, lat, lon, r.alt_m.unwrap_or(0.0)]);
     }
-    pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
-    pts.dedup_by(|b, a| a[0] == b[0]);
-    Ok(pts)
+    for pts in by_id.values_mut() {
+        pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
+        pts.dedup_by(|b, a| a[0] == b[0]);
+    }
+    Ok(by_id)
+}
+
+/// The points of one `id` of a recorded-trajectory file (see [`parse_recordings`]).
+pub fn parse_recording(text: &str, id: &str) -> Result<Vec<[f64; 4]>, ParseError> {
+    Ok(parse_recordings(text)?.remove(id).unwrap_or_default())
 }
 
 #[cfg(test)]
