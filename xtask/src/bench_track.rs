@@ -47,17 +47,18 @@ pub fn read_tracks(path: &Path) -> Result<BTreeMap<u64, Vec<[f64; 2]>>> {
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut by_time: BTreeMap<u64, Vec<[f64; 2]>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .with_context(|| format!("{} line {}", path.display(), i + 1))?;
-        let g = |k: &str| {
-            v.get(k)
-                .and_then(serde_json::Value::as_f64)
-                .context("missing field")
+        let Some(r) = formats::parse_track_line(line, i as u64 + 1)
+            .with_context(|| format!("in {}", path.display()))?
+        else {
+            continue;
+        };
+        let Some(p) = r.position.local_m else {
+            anyhow::bail!("{} line {}: no x_m/y_m", path.display(), i + 1);
         };
         by_time
-            .entry(g("time_s")?.to_bits())
+            .entry(r.time_s.to_bits())
             .or_default()
-            .push([g("x_m")?, g("y_m")?]);
+            .push([p[0], p[1]]);
     }
     Ok(by_time)
 }
