@@ -1,32 +1,9 @@
 //! `skyfence sim`, `skyfence eval` and `skyfence convert` end to end: the real binary on
 //! real files.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_skyfence"))
-}
-
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(
-        p.join("scenarios/scen_small.jsonl").exists(),
-        "this test needs the shared reference files at {} (the folder beside the repository)",
-        p.display()
-    );
-    p
-}
+mod common;
+use common::{bin, run_ok, shared, Run};
+use std::path::Path;
 
 /// Stone Soup 1.9.1's own tracks on the shared small scenario (its GNN with kd-tree
 /// gating, run by `cargo xtask bench-track` and kept as a fixture) score exactly what
@@ -80,47 +57,21 @@ fn library_scenarios_are_deterministic_and_trackable() {
     assert!(names.len() >= 6, "{names:?}");
     let dir = tempfile::tempdir().unwrap();
     for name in &names {
-        let sim = |tag: &str, seed: Option<&str>| -> [Vec<u8>; 3] {
-            let p = |f: &str| dir.path().join(format!("{name}-{tag}-{f}"));
-            let mut cmd = bin();
-            cmd.args(["sim", "--quiet", name, "-o"])
-                .arg(p("det.jsonl"))
-                .arg("--truth")
-                .arg(p("truth.jsonl"))
-                .arg("--sensors")
-                .arg(p("sensors.jsonl"));
-            if let Some(s) = seed {
-                cmd.args(["--seed", s]);
-            }
-            run_ok(&mut cmd);
-            ["det.jsonl", "truth.jsonl", "sensors.jsonl"].map(|f| std::fs::read(p(f)).unwrap())
-        };
-        let a = sim("a", None);
-        let b = sim("b", None);
-        assert!(a == b, "{name}: two runs differ");
-        assert!(!a[0].is_empty() && !a[1].is_empty(), "{name}: empty output");
-        let c = sim("c", Some("12345"));
+        let a = Run::new(dir.path(), &format!("{name}-a"));
+        let b = Run::new(dir.path(), &format!("{name}-b"));
+        let c = Run::new(dir.path(), &format!("{name}-c"));
+        let (a_out, b_out) = (a.sim(name, &[]).outputs(), b.sim(name, &[]).outputs());
+        assert!(a_out == b_out, "{name}: two runs differ");
         assert!(
-            a[0] != c[0],
+            !a_out[0].is_empty() && !a_out[1].is_empty(),
+            "{name}: empty output"
+        );
+        let c_out = c.sim(name, &["--seed", "12345"]).outputs();
+        assert!(
+            a_out[0] != c_out[0],
             "{name}: another seed gave the same detections"
         );
-        let p = |f: &str| dir.path().join(format!("{name}-a-{f}"));
-        run_ok(
-            bin()
-                .args(["track", "--quiet", "--sensors"])
-                .arg(p("sensors.jsonl"))
-                .arg(p("det.jsonl"))
-                .arg("-o")
-                .arg(p("tracks.jsonl")),
-        );
-        let out = run_ok(
-            bin()
-                .args(["eval", "--json", "--scenario", name, "--truth"])
-                .arg(p("truth.jsonl"))
-                .arg("--tracks")
-                .arg(p("tracks.jsonl")),
-        );
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let v = a.track().eval(&["--scenario", name]);
         assert!(v["gospa"].as_f64().unwrap().is_finite(), "{name}: {v}");
         assert!(
             v["targets_tracked"].as_u64().unwrap() >= 1,
@@ -280,38 +231,15 @@ clutter_per_scan = 2
 "#,
     )
     .unwrap();
-    let p = |f: &str| dir.path().join(f);
+    let paced = Run::new(dir.path(), "paced");
     let t0 = std::time::Instant::now();
-    run_ok(
-        bin()
-            .args(["sim", "--quiet", "--realtime", "--speed", "40"])
-            .arg(&scen)
-            .arg("-o")
-            .arg(p("d.jsonl"))
-            .arg("--truth")
-            .arg(p("t.jsonl"))
-            .arg("--sensors")
-            .arg(p("s.jsonl")),
-    );
+    paced.sim(&scen, &["--realtime", "--speed", "40"]);
     let wall = t0.elapsed().as_secs_f64();
     assert!(wall >= 0.5, "took {wall} s");
-    let fast = dir.path().join("fast.jsonl");
-    run_ok(
-        bin()
-            .args(["sim", "--quiet"])
-            .arg(&scen)
-            .arg("-o")
-            .arg(&fast)
-            .arg("--truth")
-            .arg(p("t2.jsonl"))
-            .arg("--sensors")
-            .arg(p("s2.jsonl")),
-    );
+    let fast = Run::new(dir.path(), "fast");
+    fast.sim(&scen, &[]);
     // Pacing changes when lines come out, never what they say.
-    assert_eq!(
-        std::fs::read(p("d.jsonl")).unwrap(),
-        std::fs::read(&fast).unwrap()
-    );
+    assert_eq!(paced.outputs()[0], fast.outputs()[0]);
 }
 
 /// A recorded trajectory as target motion: the real UAV GPS log of ../shared/realdata
@@ -354,19 +282,9 @@ lon_deg = 25.0
         ),
     )
     .unwrap();
-    let p = |f: &str| dir.path().join(f);
-    run_ok(
-        bin()
-            .args(["sim", "--quiet"])
-            .arg(&scen)
-            .arg("-o")
-            .arg(p("d.jsonl"))
-            .arg("--truth")
-            .arg(p("t.jsonl"))
-            .arg("--sensors")
-            .arg(p("s.jsonl")),
-    );
-    let truth: Vec<serde_json::Value> = std::fs::read_to_string(p("t.jsonl"))
+    let run = Run::new(dir.path(), "uav");
+    run.sim(&scen, &[]);
+    let truth: Vec<serde_json::Value> = std::fs::read_to_string(&run.truth)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -408,21 +326,6 @@ lon_deg = 25.0
     let d_sim = sim_at(300.0) - sim_at(0.0);
     assert!((d_rec - d_sim).norm() < 2.0, "{d_rec:?} vs {d_sim:?}");
     assert!(d_rec.norm() > 20.0, "the recording should move: {d_rec:?}");
-    run_ok(
-        bin()
-            .args(["track", "--quiet", "--sensors"])
-            .arg(p("s.jsonl"))
-            .arg(p("d.jsonl"))
-            .arg("-o")
-            .arg(p("k.jsonl")),
-    );
-    let out = run_ok(
-        bin()
-            .args(["eval", "--json", "--truth"])
-            .arg(p("t.jsonl"))
-            .arg("--tracks")
-            .arg(p("k.jsonl")),
-    );
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = run.track().eval(&[]);
     assert_eq!(v["targets_tracked"], 1, "{v}");
 }

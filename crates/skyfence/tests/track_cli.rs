@@ -1,22 +1,9 @@
 //! `skyfence track` end to end: the real binary on real files.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_skyfence"))
-}
-
-fn shared() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(
-        p.join("scenarios/scen_small.jsonl").exists(),
-        "this test needs the shared reference files at {} (the folder beside the repository)",
-        p.display()
-    );
-    p
-}
+mod common;
+use common::{bin, shared};
+use std::process::Stdio;
 
 /// The small shared scenario, tracked by the binary and scored with GOSPA (c = 100 m,
 /// p = 2, alpha = 2): no worse than Stone Soup 1.9.1's best tracker on the same file

@@ -1,0 +1,102 @@
+//! Helpers the end-to-end tests share: the real binary, the shared reference files,
+//! and the sim -> track -> eval steps.
+// Each test crate uses a subset.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_skyfence"))
+}
+
+/// Runs a command that must succeed; its standard output.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn shared() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    assert!(
+        p.join("scenarios/scen_small.jsonl").exists(),
+        "this test needs the shared reference files at {} (the folder beside the repository)",
+        p.display()
+    );
+    p
+}
+
+/// The files of one simulation run: `<stem>-det.jsonl`, `-truth.jsonl`,
+/// `-sensors.jsonl` and `-tracks.jsonl` in `dir`.
+pub struct Run {
+    pub det: PathBuf,
+    pub truth: PathBuf,
+    pub sensors: PathBuf,
+    pub tracks: PathBuf,
+}
+
+impl Run {
+    pub fn new(dir: &Path, stem: &str) -> Self {
+        let p = |f: &str| dir.join(format!("{stem}-{f}.jsonl"));
+        Self {
+            det: p("det"),
+            truth: p("truth"),
+            sensors: p("sensors"),
+            tracks: p("tracks"),
+        }
+    }
+
+    /// `skyfence sim --quiet SCENARIO` into this run's files, with `extra` options.
+    pub fn sim(&self, scenario: impl AsRef<OsStr>, extra: &[&str]) -> &Self {
+        run_ok(
+            bin()
+                .args(["sim", "--quiet"])
+                .args(extra)
+                .arg(scenario)
+                .arg("-o")
+                .arg(&self.det)
+                .arg("--truth")
+                .arg(&self.truth)
+                .arg("--sensors")
+                .arg(&self.sensors),
+        );
+        self
+    }
+
+    /// `skyfence track --sensors` on this run's detections.
+    pub fn track(&self) -> &Self {
+        run_ok(
+            bin()
+                .args(["track", "--quiet", "--sensors"])
+                .arg(&self.sensors)
+                .arg(&self.det)
+                .arg("-o")
+                .arg(&self.tracks),
+        );
+        self
+    }
+
+    /// `skyfence eval --json` of this run's tracks against its truth, with `extra`.
+    pub fn eval(&self, extra: &[&str]) -> serde_json::Value {
+        let out = run_ok(
+            bin()
+                .args(["eval", "--json"])
+                .args(extra)
+                .arg("--truth")
+                .arg(&self.truth)
+                .arg("--tracks")
+                .arg(&self.tracks),
+        );
+        serde_json::from_str(&out).unwrap()
+    }
+
+    /// The bytes of the detections, truth and sensors files.
+    pub fn outputs(&self) -> [Vec<u8>; 3] {
+        [&self.det, &self.truth, &self.sensors].map(|p| std::fs::read(p).unwrap())
+    }
+}
