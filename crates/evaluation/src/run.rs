@@ -127,6 +127,22 @@ impl RunReport {
         self.targets.iter().map(|t| t.fragmentations).sum()
     }
 
+    /// Targets that had a track at least once.
+    pub fn targets_tracked(&self) -> usize {
+        self.targets
+            .iter()
+            .filter(|t| !t.track_ids.is_empty())
+            .count()
+    }
+
+    /// Targets followed by exactly one track id all along.
+    pub fn targets_with_one_track_id(&self) -> usize {
+        self.targets
+            .iter()
+            .filter(|t| t.track_ids.len() == 1)
+            .count()
+    }
+
     /// Seconds from first sighting to first track, for targets that got one.
     pub fn times_to_track_s(&self) -> Vec<f64> {
         self.targets

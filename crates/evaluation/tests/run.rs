@@ -87,6 +87,7 @@ fn run_by_hand() {
     assert_eq!(b.track_ids, vec![8, 10]);
     assert_eq!((b.id_switches, b.fragmentations), (1, 1));
     assert_eq!(r.id_switches(), 2);
+    assert_eq!((r.targets_tracked(), r.targets_with_one_track_id()), (2, 0));
     assert_eq!(r.times_to_track_s(), vec![1.0, 1.0]);
     // Track 8: A twice, B once -> dominant A; 7 and 10 pure. Purity (1 + 2 + 1) / 5.
     assert_eq!(r.dominant_target[&8], (0, 2));

@@ -91,6 +91,7 @@ impl Simulation {
         let mut states: Vec<Option<State>> = vec![None; self.targets.len()];
         let mut found: Vec<SimDetection> = Vec::new();
         let mut seen = vec![false; self.targets.len()];
+        let mut due: Vec<usize> = Vec::with_capacity(self.sensors.len());
         let (mut det_buf, mut truth_buf) =
             (Vec::with_capacity(1 << 16), Vec::with_capacity(1 << 14));
         for k in 0..=n_ticks {
@@ -99,12 +100,11 @@ impl Simulation {
             let t = k as f64 * tick_s;
             det_buf.clear();
             truth_buf.clear();
-            let due: Vec<usize> = (0..self.sensors.len())
-                .filter(|&i| {
-                    let s = &self.sensors[i];
-                    k % s.period_ticks == s.phase_ticks && !s.out_of_service(t)
-                })
-                .collect();
+            due.clear();
+            due.extend((0..self.sensors.len()).filter(|&i| {
+                let s = &self.sensors[i];
+                k % s.period_ticks == s.phase_ticks && !s.out_of_service(t)
+            }));
             if !due.is_empty() {
                 for (st, tg) in states.iter_mut().zip(&self.targets) {
                     *st = tg.state_at(t);

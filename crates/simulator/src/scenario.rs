@@ -460,7 +460,13 @@ impl Scenario {
                         format!("zone `{}`: radius_m must be positive", z.name),
                     );
                 }
-                _ => p_zone_shape(&mut need, &z.name),
+                _ => need(
+                    false,
+                    format!(
+                        "zone `{}`: give either `polygon`, or `center` and `radius_m`",
+                        z.name
+                    ),
+                ),
             }
             need(
                 z.max_alt_m > z.min_alt_m,
@@ -670,11 +676,4 @@ impl Scenario {
         );
         p
     }
-}
-
-fn p_zone_shape(need: &mut impl FnMut(bool, String), name: &str) {
-    need(
-        false,
-        format!("zone `{name}`: give either `polygon`, or `center` and `radius_m`"),
-    );
 }

@@ -248,8 +248,14 @@ fn confusion(report: &RunReport, classes: &[Option<String>]) -> BTreeMap<(String
     out
 }
 
-fn mean(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+/// Mean, smallest and largest of a list, if it has any.
+fn spread(v: &[f64]) -> Option<(f64, f64, f64)> {
+    (!v.is_empty()).then(|| {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (mean, lo, hi)
+    })
 }
 
 fn json_report(
@@ -259,9 +265,7 @@ fn json_report(
     confusion: &BTreeMap<(String, String), usize>,
     alerts: Option<&(AlertReport, usize, bool)>,
 ) -> serde_json::Value {
-    let ttt = r.times_to_track_s();
-    let one_id = r.targets.iter().filter(|t| t.track_ids.len() == 1).count();
-    let tracked = r.targets.iter().filter(|t| !t.track_ids.is_empty()).count();
+    let ttt = spread(&r.times_to_track_s());
     let mut v = serde_json::json!({
         "parameters": {"c": a.c, "p": a.p, "alpha": a.alpha, "three_d": a.three_d},
         "steps": r.steps.len(),
@@ -271,13 +275,13 @@ fn json_report(
         "gospa_false_per_step": r.mean_false,
         "ospa": r.mean_ospa,
         "targets": names.len(),
-        "targets_tracked": tracked,
-        "targets_with_one_track_id": one_id,
+        "targets_tracked": r.targets_tracked(),
+        "targets_with_one_track_id": r.targets_with_one_track_id(),
         "id_switches": r.id_switches(),
         "fragmentations": r.fragmentations(),
         "track_purity": r.track_purity,
-        "time_to_track_s_mean": mean(&ttt),
-        "time_to_track_s_max": ttt.iter().cloned().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x)))),
+        "time_to_track_s_mean": ttt.map(|s| s.0),
+        "time_to_track_s_max": ttt.map(|s| s.2),
         "per_target": names.iter().zip(&r.targets).map(|(n, t)| serde_json::json!({
             "target": n,
             "first_seen_s": t.first_seen_s,
@@ -291,14 +295,15 @@ fn json_report(
     });
     if let Some((ar, n, has_border)) = alerts {
         let warnings: Vec<f64> = ar.crossings.iter().filter_map(|c| c.1).collect();
+        let warning = spread(&warnings);
         v["alerts"] = serde_json::json!({
             "alerts": n,
             "border_known": has_border,
             "crossings": ar.crossings.iter().map(|(c, w)| serde_json::json!({
                 "target": names.get(c.target), "time_s": c.time_s, "warning_s": w,
             })).collect::<Vec<_>>(),
-            "warning_s_mean": mean(&warnings),
-            "warning_s_min": warnings.iter().cloned().fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x)))),
+            "warning_s_mean": warning.map(|s| s.0),
+            "warning_s_min": warning.map(|s| s.1),
             "missed_crossings": ar.missed,
             "false_alerts": ar.false_alerts,
             "false_alerts_per_hour": ar.false_per_hour,
@@ -315,9 +320,6 @@ fn print_table(
     confusion: &BTreeMap<(String, String), usize>,
     alerts: Option<&(AlertReport, usize, bool)>,
 ) {
-    let ttt = r.times_to_track_s();
-    let one_id = r.targets.iter().filter(|t| t.track_ids.len() == 1).count();
-    let tracked = r.targets.iter().filter(|t| !t.track_ids.is_empty()).count();
     println!(
         "skyfence eval: {} steps, {} targets (c = {} m, p = {}, alpha = {}, {})",
         r.steps.len(),
@@ -333,14 +335,17 @@ fn print_table(
     println!("| missed per step | {:.3} |", r.mean_missed);
     println!("| false per step | {:.3} |", r.mean_false);
     println!("| OSPA (mean per step) | {:.2} |", r.mean_ospa);
-    println!("| targets tracked / with exactly one track id | {tracked} / {one_id} |");
+    println!(
+        "| targets tracked / with exactly one track id | {} / {} |",
+        r.targets_tracked(),
+        r.targets_with_one_track_id()
+    );
     println!("| id switches | {} |", r.id_switches());
     println!("| fragmentations | {} |", r.fragmentations());
     println!("| track purity | {:.3} |", r.track_purity);
-    match mean(&ttt) {
-        Some(m) => println!(
-            "| time from first sighting to first track, mean / max | {m:.1} s / {:.1} s |",
-            ttt.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+    match spread(&r.times_to_track_s()) {
+        Some((m, _, hi)) => println!(
+            "| time from first sighting to first track, mean / max | {m:.1} s / {hi:.1} s |"
         ),
         None => println!("| time from first sighting to first track | no target tracked |"),
     }
