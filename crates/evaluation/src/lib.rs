@@ -1,17 +1,20 @@
 //! Metrics that score any tracker's output against truth: GOSPA and OSPA per time,
-//! and over a whole run track continuity, time to first track, class confusion and
-//! border-crossing warning times.
+//! and over a whole run track continuity, time to first track, class confusion, time
+//! to the right class, and border-crossing warning times.
 //!
 //! Independent of the tracker by design, so it scores Stone Soup's output with exactly
 //! the same code as skyfence's.
 #![deny(missing_docs)]
 
 mod border;
+mod classes;
 mod run;
 
 pub use border::{score_alerts, Alert, AlertReport, Border, Crossing};
+pub use classes::{score_classes, ClassScores, DRONE_CLASSES};
 pub use run::{
-    evaluate_run, RunParams, RunReport, Step, TargetContinuity, TrackSample, TruthSample,
+    evaluate_run, RunParams, RunReport, Step, TargetContinuity, TrackHistory, TrackOnTarget,
+    TrackSample, TruthSample,
 };
 
 /// Errors from evaluation.

@@ -89,6 +89,31 @@ pub struct TargetContinuity {
     pub fragmentations: usize,
 }
 
+/// One track's time on one target, and the classes it carried meanwhile.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrackOnTarget {
+    /// First step the track was assigned to the target.
+    pub first_s: f64,
+    /// Last such step.
+    pub last_s: f64,
+    /// Steps assigned.
+    pub steps: usize,
+    /// Per class the track carried while assigned: the first time, and the steps.
+    pub classes: BTreeMap<String, (f64, usize)>,
+}
+
+/// One track's life as scored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrackHistory {
+    /// First report (the track's confirmation, for a tracker that reports confirmed
+    /// tracks only).
+    pub first_s: f64,
+    /// Last report.
+    pub last_s: f64,
+    /// Per target it was assigned to.
+    pub on_target: BTreeMap<usize, TrackOnTarget>,
+}
+
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunReport {
@@ -114,6 +139,8 @@ pub struct RunReport {
     /// Class confusion over assigned (truth, track) pairs whose track carries a class:
     /// `(target index, track class) -> steps`. The caller maps targets to true classes.
     pub class_pairs: BTreeMap<(usize, String), usize>,
+    /// Per track id: its life and its time on each target.
+    pub tracks: BTreeMap<u64, TrackHistory>,
 }
 
 impl RunReport {
@@ -221,6 +248,17 @@ pub fn evaluate_run(
         for (a, b) in pairs {
             assigned[a] = Some(b);
         }
+        for &i in ki {
+            let h = report
+                .tracks
+                .entry(tracks[i].track)
+                .or_insert(TrackHistory {
+                    first_s: t,
+                    last_s: t,
+                    on_target: BTreeMap::new(),
+                });
+            h.last_s = t;
+        }
         for (a, &i) in ti.iter().enumerate() {
             let s = &truth[i];
             let c = &mut report.targets[s.target];
@@ -257,6 +295,17 @@ pub fn evaluate_run(
                             .class_pairs
                             .entry((s.target, class.clone()))
                             .or_default() += 1;
+                    }
+                    if let Some(h) = report.tracks.get_mut(&k.track) {
+                        let on = h.on_target.entry(s.target).or_insert(TrackOnTarget {
+                            first_s: t,
+                            ..Default::default()
+                        });
+                        on.last_s = t;
+                        on.steps += 1;
+                        if let Some(class) = &k.class {
+                            on.classes.entry(class.clone()).or_insert((t, 0)).1 += 1;
+                        }
                     }
                 }
                 None => prev_tracked[s.target] = false,

@@ -29,6 +29,10 @@ struct Raw<'a> {
     rcs_dbsm: Option<f64>,
     radial_velocity_mps: Option<f64>,
     snr_db: Option<f64>,
+    #[serde(borrow)]
+    callsign: Option<Cow<'a, str>>,
+    operator_lat_deg: Option<f64>,
+    operator_lon_deg: Option<f64>,
 }
 
 const NUMERIC: &[&str] = &[
@@ -49,8 +53,10 @@ const NUMERIC: &[&str] = &[
     "rcs_dbsm",
     "radial_velocity_mps",
     "snr_db",
+    "operator_lat_deg",
+    "operator_lon_deg",
 ];
-const STRINGS: &[&str] = &["sensor", "id", "class"];
+const STRINGS: &[&str] = &["sensor", "id", "class", "callsign"];
 
 // Plausibility bounds: values beyond them are almost always wrong units (kilometres
 // for metres, radians for degrees in a sigma) and are refused with a hint.
@@ -161,9 +167,45 @@ impl DetectionParser {
             ("rcs_dbsm", raw.rcs_dbsm),
             ("radial_velocity_mps", raw.radial_velocity_mps),
             ("snr_db", raw.snr_db),
+            ("operator_lat_deg", raw.operator_lat_deg),
+            ("operator_lon_deg", raw.operator_lon_deg),
         ] {
             finite(line_no, name, v)?;
         }
+        let operator_deg = match (raw.operator_lat_deg, raw.operator_lon_deg) {
+            (Some(lat), Some(lon)) => {
+                if !(-90.0..=90.0).contains(&lat) {
+                    return Err(ParseError::new(
+                        line_no,
+                        Some("operator_lat_deg"),
+                        format!("{lat} is outside [-90, 90]"),
+                    ));
+                }
+                if !(-180.0..=360.0).contains(&lon) {
+                    return Err(ParseError::new(
+                        line_no,
+                        Some("operator_lon_deg"),
+                        format!("{lon} is not a longitude in degrees"),
+                    ));
+                }
+                Some([lat, lon])
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ParseError::new(
+                    line_no,
+                    Some("operator_lon_deg"),
+                    "is required with operator_lat_deg",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(ParseError::new(
+                    line_no,
+                    Some("operator_lat_deg"),
+                    "is required with operator_lon_deg",
+                ))
+            }
+        };
         let time_s = required(line_no, "time_s", raw.time_s, "on every detection")?;
         let name = match raw.sensor.as_deref() {
             Some(s) if !s.trim().is_empty() => s,
@@ -352,6 +394,8 @@ impl DetectionParser {
             || raw.rcs_dbsm.is_some()
             || raw.radial_velocity_mps.is_some()
             || raw.snr_db.is_some()
+            || raw.callsign.is_some()
+            || operator_deg.is_some()
         {
             Some(Box::new(Attributes {
                 id: raw.id.map(Cow::into_owned),
@@ -359,6 +403,8 @@ impl DetectionParser {
                 rcs_dbsm: raw.rcs_dbsm,
                 radial_velocity_mps: raw.radial_velocity_mps,
                 snr_db: raw.snr_db,
+                callsign: raw.callsign.map(Cow::into_owned),
+                operator_deg,
             }))
         } else {
             None

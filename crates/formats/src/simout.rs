@@ -42,6 +42,8 @@ pub struct DetectionRecord<'a> {
     pub radial_velocity_mps: Option<f64>,
     /// Signal-to-noise ratio, dB.
     pub snr_db: Option<f64>,
+    /// ADS-B callsign.
+    pub callsign: Option<&'a str>,
     /// Remote ID: operator latitude, degrees.
     pub operator_lat_deg: Option<f64>,
     /// Remote ID: operator longitude, degrees.
@@ -206,6 +208,9 @@ pub fn append_detection(buf: &mut Vec<u8>, d: &DetectionRecord<'_>) {
     o.opt_fixed("rcs_dbsm", d.rcs_dbsm, 2);
     o.opt_fixed("radial_velocity_mps", d.radial_velocity_mps, 3);
     o.opt_fixed("snr_db", d.snr_db, 2);
+    if let Some(c) = d.callsign {
+        o.text("callsign", c);
+    }
     o.opt_fixed("operator_lat_deg", d.operator_lat_deg, 9);
     o.opt_fixed("operator_lon_deg", d.operator_lon_deg, 9);
     o.end();

@@ -1,5 +1,55 @@
-use model::TrackReport;
+use model::{Class, TrackReport};
 use serde::Serialize;
+
+/// Class probabilities as written: rounded to 0.001, which is all an operator reads and
+/// keeps lines short.
+#[derive(Debug, Serialize)]
+pub struct ClassProbLine {
+    /// Multirotor drone.
+    pub drone_rotary: f64,
+    /// Fixed-wing drone.
+    pub drone_fixed_wing: f64,
+    /// Bird.
+    pub bird: f64,
+    /// Manned aircraft.
+    pub aircraft: f64,
+    /// Balloon.
+    pub balloon: f64,
+    /// Clutter or not yet known.
+    pub unknown: f64,
+}
+
+/// One piece of evidence behind a class.
+#[derive(Debug, Serialize)]
+pub struct EvidenceLine {
+    /// Its name (`speed`, `rcs`, `rf_emission`, ...).
+    pub evidence: &'static str,
+    /// How much it favours the class over the runner-up: a log-likelihood ratio in nats,
+    /// rounded to 0.01.
+    pub weight_nats: f64,
+}
+
+/// A cooperative identity as written.
+#[derive(Debug, Serialize)]
+pub struct IdentityLine {
+    /// ICAO address or Remote ID serial.
+    pub id: String,
+    /// `adsb` or `remote_id`.
+    pub source: &'static str,
+    /// ADS-B callsign.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callsign: Option<String>,
+    /// Remote ID operator latitude, degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_lat_deg: Option<f64>,
+    /// Remote ID operator longitude, degrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_lon_deg: Option<f64>,
+}
+
+fn round_to(v: f64, scale: f64) -> f64 {
+    (v * scale).round() / scale
+}
 
 /// One line of track output (`docs/formats.md`).
 #[derive(Debug, Serialize)]
@@ -45,6 +95,17 @@ pub struct TrackLine {
     pub updates: u32,
     /// Time of the last update, seconds.
     pub last_update_s: f64,
+    /// The class (`drone_rotary`, `drone_fixed_wing`, `bird`, `aircraft`, `balloon`,
+    /// `unknown`).
+    pub class: &'static str,
+    /// Probability of each class.
+    pub class_prob: ClassProbLine,
+    /// The evidence that most favours the leading class, strongest first.
+    pub class_evidence: Vec<EvidenceLine>,
+    /// Who vouches for the track, or null.
+    pub identity: Option<IdentityLine>,
+    /// Identity warnings (`possibly_spoofed`, `non_cooperative`, ...).
+    pub flags: Vec<&'static str>,
 }
 
 impl From<&TrackReport> for TrackLine {
@@ -70,6 +131,36 @@ impl From<&TrackReport> for TrackLine {
             existence: r.existence,
             updates: r.updates,
             last_update_s: r.last_update_s,
+            class: r.classification.class.as_str(),
+            class_prob: {
+                let p = |c: Class| round_to(r.classification.probabilities[c.index()], 1000.0);
+                ClassProbLine {
+                    drone_rotary: p(Class::DroneRotary),
+                    drone_fixed_wing: p(Class::DroneFixedWing),
+                    bird: p(Class::Bird),
+                    aircraft: p(Class::Aircraft),
+                    balloon: p(Class::Balloon),
+                    unknown: p(Class::Unknown),
+                }
+            },
+            class_evidence: r
+                .classification
+                .evidence
+                .iter()
+                .flatten()
+                .map(|(e, w)| EvidenceLine {
+                    evidence: e.as_str(),
+                    weight_nats: round_to(*w, 100.0),
+                })
+                .collect(),
+            identity: r.identity.as_ref().map(|i| IdentityLine {
+                id: i.id.clone(),
+                source: i.source.as_str(),
+                callsign: i.callsign.clone(),
+                operator_lat_deg: i.operator_deg.map(|o| o[0]),
+                operator_lon_deg: i.operator_deg.map(|o| o[1]),
+            }),
+            flags: r.flags.names().collect(),
         }
     }
 }
@@ -87,7 +178,8 @@ pub fn write_track<W: std::io::Write>(w: &mut W, r: &TrackReport) -> std::io::Re
 /// that), but written field by field into one buffer: on short runs output was a
 /// tenth of the whole process, most of it serde's many small writes.
 pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
-    let l = TrackLine::from(r);
+    // Field values exactly as `TrackLine::from` computes them, without its allocations.
+    let c = r.position_cov_m2;
     let mut f = zmij::Buffer::new();
     let mut num = |buf: &mut Vec<u8>, key: &[u8], v: f64| {
         buf.extend_from_slice(key);
@@ -98,38 +190,80 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
             buf.extend_from_slice(b"null");
         }
     };
-    num(buf, b"{\"time_s\":", l.time_s);
+    num(buf, b"{\"time_s\":", r.time_s);
     buf.extend_from_slice(b",\"track\":");
-    buf.extend_from_slice(itoa::Buffer::new().format(l.track).as_bytes());
+    buf.extend_from_slice(itoa::Buffer::new().format(r.track).as_bytes());
     buf.extend_from_slice(b",\"status\":\"");
     // Status names are fixed ASCII words, so they need no escaping.
-    buf.extend_from_slice(l.status.as_bytes());
+    buf.extend_from_slice(r.status.as_str().as_bytes());
     buf.push(b'"');
-    num(buf, b",\"x_m\":", l.x_m);
-    num(buf, b",\"y_m\":", l.y_m);
-    num(buf, b",\"z_m\":", l.z_m);
-    num(buf, b",\"vx_mps\":", l.vx_mps);
-    num(buf, b",\"vy_mps\":", l.vy_mps);
-    num(buf, b",\"vz_mps\":", l.vz_mps);
-    num(buf, b",\"sigma_x_m\":", l.sigma_x_m);
-    num(buf, b",\"sigma_y_m\":", l.sigma_y_m);
-    num(buf, b",\"sigma_z_m\":", l.sigma_z_m);
-    for (i, c) in l.cov_m2.iter().enumerate() {
-        num(buf, if i == 0 { b",\"cov_m2\":[" } else { b"," }, *c);
+    num(buf, b",\"x_m\":", r.position_m[0]);
+    num(buf, b",\"y_m\":", r.position_m[1]);
+    num(buf, b",\"z_m\":", r.position_m[2]);
+    num(buf, b",\"vx_mps\":", r.velocity_mps[0]);
+    num(buf, b",\"vy_mps\":", r.velocity_mps[1]);
+    num(buf, b",\"vz_mps\":", r.velocity_mps[2]);
+    num(buf, b",\"sigma_x_m\":", c[0].max(0.0).sqrt());
+    num(buf, b",\"sigma_y_m\":", c[3].max(0.0).sqrt());
+    num(buf, b",\"sigma_z_m\":", c[5].max(0.0).sqrt());
+    for (i, v) in c.iter().enumerate() {
+        num(buf, if i == 0 { b",\"cov_m2\":[" } else { b"," }, *v);
     }
     buf.push(b']');
-    if let Some(v) = l.lat_deg {
-        num(buf, b",\"lat_deg\":", v);
+    if let Some(l) = r.lla {
+        num(buf, b",\"lat_deg\":", l.lat_deg());
+        num(buf, b",\"lon_deg\":", l.lon_deg());
+        num(buf, b",\"alt_m\":", l.alt_m);
     }
-    if let Some(v) = l.lon_deg {
-        num(buf, b",\"lon_deg\":", v);
-    }
-    if let Some(v) = l.alt_m {
-        num(buf, b",\"alt_m\":", v);
-    }
-    num(buf, b",\"existence\":", l.existence);
+    num(buf, b",\"existence\":", r.existence);
     buf.extend_from_slice(b",\"updates\":");
-    buf.extend_from_slice(itoa::Buffer::new().format(l.updates).as_bytes());
-    num(buf, b",\"last_update_s\":", l.last_update_s);
-    buf.extend_from_slice(b"}\n");
+    buf.extend_from_slice(itoa::Buffer::new().format(r.updates).as_bytes());
+    num(buf, b",\"last_update_s\":", r.last_update_s);
+    // Class, evidence and flag names are fixed ASCII words: no escaping needed.
+    let k = &r.classification;
+    buf.extend_from_slice(b",\"class\":\"");
+    buf.extend_from_slice(k.class.as_str().as_bytes());
+    let keys: [&[u8]; Class::COUNT] = [
+        b"\",\"class_prob\":{\"drone_rotary\":",
+        b",\"drone_fixed_wing\":",
+        b",\"bird\":",
+        b",\"aircraft\":",
+        b",\"balloon\":",
+        b",\"unknown\":",
+    ];
+    for (key, c) in keys.iter().zip(Class::ALL) {
+        num(buf, key, round_to(k.probabilities[c.index()], 1000.0));
+    }
+    buf.extend_from_slice(b"},\"class_evidence\":[");
+    for (i, (e, w)) in k.evidence.iter().flatten().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"{\"evidence\":\"");
+        buf.extend_from_slice(e.as_str().as_bytes());
+        num(buf, b"\",\"weight_nats\":", round_to(*w, 100.0));
+        buf.push(b'}');
+    }
+    buf.extend_from_slice(b"],\"identity\":");
+    match &r.identity {
+        // Identities carry strings from the input, which may need escaping: serde_json
+        // writes them (rare, so its cost does not matter).
+        Some(_) => {
+            let line = TrackLine::from(r);
+            if serde_json::to_writer(&mut *buf, &line.identity).is_err() {
+                buf.extend_from_slice(b"null");
+            }
+        }
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b",\"flags\":[");
+    for (i, f) in r.flags.names().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.push(b'"');
+        buf.extend_from_slice(f.as_bytes());
+        buf.push(b'"');
+    }
+    buf.extend_from_slice(b"]}\n");
 }

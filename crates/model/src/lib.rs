@@ -249,6 +249,10 @@ pub struct Attributes {
     pub radial_velocity_mps: Option<f64>,
     /// Signal-to-noise ratio, dB.
     pub snr_db: Option<f64>,
+    /// ADS-B: the flight's callsign.
+    pub callsign: Option<String>,
+    /// Remote ID: the operator's reported position (latitude, longitude), degrees.
+    pub operator_deg: Option<[f64; 2]>,
 }
 
 /// One detection: a sensor's report of one object at one time.
@@ -312,4 +316,264 @@ pub struct TrackReport {
     pub updates: u32,
     /// Time of the last update, seconds.
     pub last_update_s: f64,
+    /// What the track is and why (see [`Classification`]).
+    pub classification: Classification,
+    /// Who vouches for the track, if a cooperative report does.
+    pub identity: Option<Identity>,
+    /// Warnings about the track's identity.
+    pub flags: TrackFlags,
+}
+
+/// What an object in the air is. The names are the same in every output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    /// Multirotor drone (quadcopter, FPV).
+    DroneRotary,
+    /// Fixed-wing drone (Shahed-class one-way attack drones and their decoys).
+    DroneFixedWing,
+    /// Bird or flock.
+    Bird,
+    /// Manned aircraft.
+    Aircraft,
+    /// Balloon (meteorological, smuggling).
+    Balloon,
+    /// Clutter, or not yet known.
+    Unknown,
+}
+
+impl Class {
+    /// Number of classes.
+    pub const COUNT: usize = 6;
+    /// Every class, in index order.
+    pub const ALL: [Class; Class::COUNT] = [
+        Class::DroneRotary,
+        Class::DroneFixedWing,
+        Class::Bird,
+        Class::Aircraft,
+        Class::Balloon,
+        Class::Unknown,
+    ];
+
+    /// The name used in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DroneRotary => "drone_rotary",
+            Self::DroneFixedWing => "drone_fixed_wing",
+            Self::Bird => "bird",
+            Self::Aircraft => "aircraft",
+            Self::Balloon => "balloon",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a file name of a class.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Position in [`Class::ALL`] and in probability arrays.
+    pub fn index(&self) -> usize {
+        *self as usize
+    }
+
+    /// Either kind of drone.
+    pub fn is_drone(&self) -> bool {
+        matches!(self, Self::DroneRotary | Self::DroneFixedWing)
+    }
+}
+
+/// A piece of evidence the classifier weighs; its name says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Evidence {
+    /// Horizontal speed through the air (ground speed less the wind, when known).
+    Speed,
+    /// Height above the site.
+    Altitude,
+    /// Climb or descent rate.
+    ClimbRate,
+    /// Sustained turning (circling).
+    Turning,
+    /// Hovering or stop-and-go.
+    Hovering,
+    /// Flying with others at the same velocity (a flock), or alone.
+    Flocking,
+    /// Mean radar cross-section.
+    Rcs,
+    /// Class hints from sensors (micro-Doppler radars, cameras, RF classifiers).
+    SensorHint,
+    /// Seen by a passive RF sensor: a radio link.
+    RfEmission,
+    /// Heard by an acoustic sensor.
+    Sound,
+    /// ADS-B reports (a transponder).
+    Adsb,
+    /// Remote ID broadcasts.
+    RemoteId,
+}
+
+impl Evidence {
+    /// Number of kinds of evidence.
+    pub const COUNT: usize = 12;
+    /// Every kind, in index order.
+    pub const ALL: [Evidence; Evidence::COUNT] = [
+        Evidence::Speed,
+        Evidence::Altitude,
+        Evidence::ClimbRate,
+        Evidence::Turning,
+        Evidence::Hovering,
+        Evidence::Flocking,
+        Evidence::Rcs,
+        Evidence::SensorHint,
+        Evidence::RfEmission,
+        Evidence::Sound,
+        Evidence::Adsb,
+        Evidence::RemoteId,
+    ];
+
+    /// The name used in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Speed => "speed",
+            Self::Altitude => "altitude",
+            Self::ClimbRate => "climb_rate",
+            Self::Turning => "turning",
+            Self::Hovering => "hovering",
+            Self::Flocking => "flocking",
+            Self::Rcs => "rcs",
+            Self::SensorHint => "sensor_hint",
+            Self::RfEmission => "rf_emission",
+            Self::Sound => "sound",
+            Self::Adsb => "adsb",
+            Self::RemoteId => "remote_id",
+        }
+    }
+
+    /// Parses a file name of a kind of evidence.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// A track's class: probabilities over [`Class::ALL`], the decision, and the evidence
+/// that moved it most.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Classification {
+    /// The most probable class when its probability reaches the decision threshold,
+    /// else [`Class::Unknown`].
+    pub class: Class,
+    /// Probability of each class, indexed by [`Class::index`]; sums to one.
+    pub probabilities: [f64; Class::COUNT],
+    /// Up to three pieces of evidence that most favour `class` over the runner-up,
+    /// each with its weight: the log-likelihood ratio it contributes, in nats.
+    pub evidence: [Option<(Evidence, f64)>; 3],
+}
+
+impl Default for Classification {
+    fn default() -> Self {
+        let mut probabilities = [0.0; Class::COUNT];
+        probabilities[Class::Unknown.index()] = 1.0;
+        Self {
+            class: Class::Unknown,
+            probabilities,
+            evidence: [None; 3],
+        }
+    }
+}
+
+/// Which cooperative system an identity comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentitySource {
+    /// ADS-B (Mode S extended squitter): the ICAO 24-bit address.
+    Adsb,
+    /// Drone Remote ID (ASTM F3411 / EN 4709-002): the UAS serial number.
+    RemoteId,
+}
+
+impl IdentitySource {
+    /// The name used in files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Adsb => "adsb",
+            Self::RemoteId => "remote_id",
+        }
+    }
+
+    /// Parses a file name of a source.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "adsb" => Some(Self::Adsb),
+            "remote_id" => Some(Self::RemoteId),
+            _ => None,
+        }
+    }
+}
+
+/// A cooperative identity attached to a track.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    /// ICAO address or Remote ID serial, as reported.
+    pub id: String,
+    /// Where it comes from.
+    pub source: IdentitySource,
+    /// ADS-B callsign, when reported.
+    pub callsign: Option<String>,
+    /// Remote ID operator position (latitude, longitude), degrees, when reported.
+    pub operator_deg: Option<[f64; 2]>,
+}
+
+/// Warnings about a track's identity, as a set of bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TrackFlags(pub u8);
+
+impl TrackFlags {
+    /// A cooperative report that independent sensors covering its position do not see,
+    /// or that disagrees with the independent track carrying the same identity.
+    pub const POSSIBLY_SPOOFED: TrackFlags = TrackFlags(1);
+    /// A manned aircraft with no cooperative report.
+    pub const NON_COOPERATIVE: TrackFlags = TrackFlags(2);
+    /// The same cooperative identity is on another live track too.
+    pub const IDENTITY_CONFLICT: TrackFlags = TrackFlags(4);
+    /// The track had a cooperative identity and its reports stopped.
+    pub const COOPERATIVE_LOST: TrackFlags = TrackFlags(8);
+    /// Only cooperative reports, and no independent sensor covers the position.
+    pub const COOPERATIVE_ONLY: TrackFlags = TrackFlags(16);
+
+    const NAMES: [(TrackFlags, &'static str); 5] = [
+        (Self::POSSIBLY_SPOOFED, "possibly_spoofed"),
+        (Self::NON_COOPERATIVE, "non_cooperative"),
+        (Self::IDENTITY_CONFLICT, "identity_conflict"),
+        (Self::COOPERATIVE_LOST, "cooperative_lost"),
+        (Self::COOPERATIVE_ONLY, "cooperative_only"),
+    ];
+
+    /// No flag set.
+    pub const NONE: TrackFlags = TrackFlags(0);
+
+    /// Whether every flag of `other` is set.
+    pub fn contains(&self, other: TrackFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Sets the flags of `other`.
+    pub fn insert(&mut self, other: TrackFlags) {
+        self.0 |= other.0;
+    }
+
+    /// Whether no flag is set.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The names of the set flags, in a fixed order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        Self::NAMES
+            .iter()
+            .filter(|(f, _)| self.contains(*f))
+            .map(|(_, n)| *n)
+    }
+
+    /// Parses one flag's name.
+    pub fn parse(s: &str) -> Option<TrackFlags> {
+        Self::NAMES.iter().find(|(_, n)| *n == s).map(|(f, _)| *f)
+    }
 }

@@ -124,7 +124,10 @@ impl Simulation {
                 }
                 // Truth at every time a sensor reported, so scoring compares like times.
                 for (i, (st, tg)) in states.iter().zip(&self.targets).enumerate() {
-                    let Some(st) = st else { continue };
+                    // A spoofed broadcast is not an object in the air.
+                    let Some(st) = st.as_ref().filter(|_| !tg.spoofed) else {
+                        continue;
+                    };
                     let lla = self.frame.enu_to_lla(Enu(Vector3::from(st.position_m)));
                     append_truth(
                         &mut truth_buf,

@@ -265,6 +265,13 @@ pub struct TargetSpec {
     /// Transponder on, with this ICAO address (aircraft).
     #[serde(default)]
     pub icao: Option<String>,
+    /// ADS-B callsign (with `icao`).
+    #[serde(default)]
+    pub callsign: Option<String>,
+    /// A false cooperative report: nothing flies there, only ADS-B or Remote ID
+    /// receivers hear it (a spoofer's broadcast). Not in the truth.
+    #[serde(default)]
+    pub spoofed: bool,
     /// How long the target flies before it disappears (lands, is lost), seconds.
     #[serde(default)]
     pub lifetime_s: Option<f64>,
@@ -377,6 +384,10 @@ pub struct SensorSpec {
     /// Radar: report radial velocity.
     #[serde(default)]
     pub radial_velocity: bool,
+    /// Radar: classify each plot by its micro-Doppler signature (rotor lines,
+    /// wingbeat, propeller, none), more reliably the stronger the echo.
+    #[serde(default)]
+    pub micro_doppler: bool,
     /// Passive RF: receiver sensitivity, dBm.
     #[serde(default)]
     pub sensitivity_dbm: Option<f64>,
@@ -557,6 +568,14 @@ impl Scenario {
                     format!("target `{n}`: only aircraft have an ICAO address"),
                 );
             }
+            need(
+                t.callsign.is_none() || t.icao.is_some(),
+                format!("target `{n}`: a callsign needs an icao address"),
+            );
+            need(
+                !t.spoofed || t.icao.is_some() || t.remote_id.is_some(),
+                format!("target `{n}`: a spoofed target is a false ADS-B or Remote ID broadcast; give icao or remote_id"),
+            );
             if let Some(icao) = &t.icao {
                 need(
                     icao.len() == 6 && icao.chars().all(|c| c.is_ascii_hexdigit()),
@@ -632,7 +651,8 @@ impl Scenario {
                 || s.pfa.is_some()
                 || s.clutter_per_scan.is_some()
                 || s.sigma_range_m.is_some()
-                || s.radial_velocity;
+                || s.radial_velocity
+                || s.micro_doppler;
             need(
                 !radar_only || s.kind == SensorKindSpec::Radar,
                 format!(

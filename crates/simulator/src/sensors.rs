@@ -57,6 +57,8 @@ pub enum Measured {
         snr_db: f64,
         /// Radial velocity, m/s.
         radial_velocity_mps: Option<f64>,
+        /// Micro-Doppler class hint.
+        class: Option<&'static str>,
     },
     /// Azimuth (and elevation) only.
     Bearing {
@@ -73,6 +75,8 @@ pub enum Measured {
         lla: [f64; 3],
         /// Identity.
         id: String,
+        /// ADS-B callsign.
+        callsign: Option<String>,
         /// Operator position (Remote ID), degrees.
         operator: Option<[f64; 2]>,
     },
@@ -328,6 +332,15 @@ impl SimSensor {
     ) -> Option<Measured> {
         let p = self.p;
         let sens_h = self.spec.mast_m;
+        // A spoofed broadcast has no body: only cooperative receivers hear it.
+        if tg.spoofed
+            && !matches!(
+                self.spec.kind,
+                SensorKindSpec::Adsb | SensorKindSpec::RemoteId
+            )
+        {
+            return None;
+        }
         // Height of the target above the site's ground, for line of sight.
         let target_h = st.position_m[2] + r * r / (2.0 * 6_371_000.0);
         match self.spec.kind {
@@ -355,14 +368,21 @@ impl SimSensor {
                 } else {
                     None
                 };
+                let snr_db = 10.0 * (snr * fluct).max(1e-9).log10();
+                let class = if self.spec.micro_doppler {
+                    self.micro_doppler_hint(tg, snr_db)
+                } else {
+                    None
+                };
                 Some(Measured::Polar {
                     range_m: (r + p.sigma_range_m * self.gauss()).max(0.0),
                     azimuth_deg: (az_deg + p.sigma_azimuth_deg * self.gauss()).rem_euclid(360.0),
                     elevation_deg: (el.to_degrees() + p.sigma_elevation_deg * self.gauss())
                         .clamp(-89.0, 89.0),
                     rcs_dbsm: 10.0 * (tg.rcs_m2 * fluct).max(1e-9).log10() + self.gauss(),
-                    snr_db: 10.0 * (snr * fluct).max(1e-9).log10(),
+                    snr_db,
                     radial_velocity_mps: radial,
+                    class,
                 })
             }
             SensorKindSpec::Rf => {
@@ -430,6 +450,7 @@ impl SimSensor {
                 Some(Measured::Geodetic {
                     lla: self.report_lla(st),
                     id: icao.clone(),
+                    callsign: tg.callsign.clone(),
                     operator: None,
                 })
             }
@@ -445,9 +466,35 @@ impl SimSensor {
                 Some(Measured::Geodetic {
                     lla: self.report_lla(st),
                     id: serial.clone(),
+                    callsign: None,
                     operator,
                 })
             }
+        }
+    }
+
+    /// A micro-Doppler class hint for one plot: none under 10 dB SNR (the modulation is
+    /// lost in the noise), then right with a probability rising from 0.6 towards 0.95
+    /// with SNR, else one of the other signatures at random. Balloons have no moving
+    /// parts and give no hint.
+    fn micro_doppler_hint(&mut self, tg: &Target, snr_db: f64) -> Option<&'static str> {
+        const SIGNATURES: [&str; 4] = ["drone_rotary", "drone_fixed_wing", "bird", "aircraft"];
+        if snr_db < 10.0 {
+            return None;
+        }
+        let own = match tg.kind {
+            TargetKind::Quadcopter | TargetKind::FpvFibre => 0,
+            TargetKind::Shahed | TargetKind::Gerbera => 1,
+            TargetKind::Bird => 2,
+            TargetKind::Aircraft => 3,
+            TargetKind::Balloon => return None,
+        };
+        let p_right = 0.6 + 0.35 * (1.0 - (-(snr_db - 10.0) / 8.0).exp());
+        if self.rng.gen::<f64>() < p_right {
+            Some(SIGNATURES[own])
+        } else {
+            let k = self.rng.gen_range(0..SIGNATURES.len() - 1);
+            Some(SIGNATURES[if k >= own { k + 1 } else { k }])
         }
     }
 
@@ -499,6 +546,8 @@ impl SimSensor {
                     rcs_dbsm: 10.0 * rcs.log10(),
                     snr_db: 10.0 * radar_snr(&p, rcs, range_m).max(1e-9).log10(),
                     radial_velocity_mps: radial,
+                    // Clutter has no moving parts: no micro-Doppler signature.
+                    class: None,
                 },
             });
         }
@@ -520,7 +569,9 @@ impl SimSensor {
                 rcs_dbsm,
                 snr_db,
                 radial_velocity_mps,
+                class,
             } => {
+                r.class = *class;
                 r.range_m = Some(round(*range_m, 1e3));
                 r.azimuth_deg = Some(round(*azimuth_deg, 1e6));
                 r.elevation_deg = Some(round(*elevation_deg, 1e6));
@@ -544,7 +595,13 @@ impl SimSensor {
                 }
                 r.class = *class;
             }
-            Measured::Geodetic { lla, id, operator } => {
+            Measured::Geodetic {
+                lla,
+                id,
+                callsign,
+                operator,
+            } => {
+                r.callsign = callsign.as_deref();
                 r.lat_deg = Some(round(lla[0], 1e9));
                 r.lon_deg = Some(round(lla[1], 1e9));
                 r.alt_m = Some(round(lla[2], 1e3));
@@ -565,7 +622,8 @@ impl Target {
             TargetKind::Aircraft => "aircraft",
             TargetKind::Bird => "bird",
             TargetKind::Balloon => "balloon",
-            _ => "drone",
+            TargetKind::Quadcopter | TargetKind::FpvFibre => "drone_rotary",
+            TargetKind::Shahed | TargetKind::Gerbera => "drone_fixed_wing",
         }
     }
 }

@@ -35,6 +35,10 @@ pub struct Target {
     pub remote_id: Option<String>,
     /// ICAO address, if the transponder is on.
     pub icao: Option<String>,
+    /// ADS-B callsign.
+    pub callsign: Option<String>,
+    /// Only a cooperative broadcast: no physical object (not in the truth).
+    pub spoofed: bool,
     /// Whether an operator should be warned about it.
     pub threat: bool,
     /// Where its operator stands (Remote ID), site ENU metres.
@@ -214,6 +218,8 @@ pub fn build_targets(s: &Scenario, frame: &LocalFrame) -> Result<Vec<Target>, Si
                     }
                 }),
                 icao: spec.icao.clone(),
+                callsign: spec.callsign.clone(),
+                spoofed: spec.spoofed,
                 threat,
                 operator_m,
                 path,

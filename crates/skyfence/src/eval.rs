@@ -2,8 +2,8 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use evaluation::{
-    evaluate_run, score_alerts, Alert, AlertReport, Border, GospaParams, RunParams, RunReport,
-    TrackSample, TruthSample,
+    evaluate_run, score_alerts, score_classes, Alert, AlertReport, Border, ClassScores,
+    GospaParams, RunParams, RunReport, TrackSample, TruthSample,
 };
 use formats::{Position, TrackRecord, TruthRecord};
 use geodesy::{Lla, LocalFrame};
@@ -45,6 +45,10 @@ pub struct EvalArgs {
     /// Write a plot (SVG): truth and tracks on a map, and GOSPA over time.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// A drone track counts as recognised when it is called a drone within this many
+    /// seconds of its first step on the drone.
+    #[arg(long, default_value_t = 10.0)]
+    class_window_s: f64,
 }
 
 fn read_lines<T>(
@@ -197,13 +201,25 @@ pub fn run(a: EvalArgs) -> Result<()> {
             .with_context(|| format!("writing plot {}", path.display()))?;
     }
     let confusion = confusion(&report, &classes);
+    let any_class = tracks.iter().any(|t| t.class.is_some());
+    let class_scores = any_class.then(|| {
+        score_classes(
+            &report,
+            |t| classes.get(t).cloned().flatten(),
+            a.class_window_s,
+        )
+    });
     if a.json {
-        println!(
-            "{}",
-            json_report(&a, &report, &order, &confusion, alerts.as_ref())
-        );
+        let mut v = json_report(&a, &report, &order, &confusion, alerts.as_ref());
+        if let Some(s) = &class_scores {
+            v["classification"] = class_json(s);
+        }
+        println!("{v}");
     } else {
-        print_table(&a, &report, &order, &confusion, alerts.as_ref());
+        print_table(&a, &report, &order, alerts.as_ref());
+        if let Some(s) = &class_scores {
+            print_classes(s, &confusion);
+        }
     }
     Ok(())
 }
@@ -317,7 +333,6 @@ fn print_table(
     a: &EvalArgs,
     r: &RunReport,
     names: &[String],
-    confusion: &BTreeMap<(String, String), usize>,
     alerts: Option<&(AlertReport, usize, bool)>,
 ) {
     println!(
@@ -349,12 +364,6 @@ fn print_table(
         ),
         None => println!("| time from first sighting to first track | no target tracked |"),
     }
-    if !confusion.is_empty() {
-        println!("\n| true class | track class | steps |\n|---|---|---|");
-        for ((t, k), n) in confusion {
-            println!("| {t} | {k} | {n} |");
-        }
-    }
     if let Some((ar, n, has_border)) = alerts {
         println!("\n| alerts | value |\n|---|---|");
         println!("| alerts | {n} |");
@@ -377,4 +386,111 @@ fn print_table(
             ar.false_alerts, ar.false_per_hour, ar.false_per_hour_per_100km
         );
     }
+}
+
+/// Column order of confusion matrices: the tracker's classes, then anything else seen.
+fn class_columns<'a>(cells: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut cols: Vec<String> = model::Class::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    for c in cells {
+        if !cols.contains(c) {
+            cols.push(c.clone());
+        }
+    }
+    cols
+}
+
+fn print_matrix(title: &str, unit: &str, m: &BTreeMap<(String, String), usize>) {
+    let rows = class_columns(m.keys().map(|k| &k.0));
+    let cols = class_columns(m.keys().map(|k| &k.1));
+    let rows: Vec<&String> = rows
+        .iter()
+        .filter(|r| m.keys().any(|k| &k.0 == *r))
+        .collect();
+    println!("\n{title} ({unit}; rows: true class, columns: track class)\n");
+    println!("| true \\ track | {} |", cols.join(" | "));
+    println!("|---|{}", "---|".repeat(cols.len()));
+    for r in rows {
+        let cells: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                m.get(&(r.clone(), c.clone()))
+                    .map_or("·".to_string(), |n| n.to_string())
+            })
+            .collect();
+        println!("| {r} | {} |", cells.join(" | "));
+    }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn print_classes(s: &ClassScores, steps: &BTreeMap<(String, String), usize>) {
+    println!("\n| classification | value |\n|---|---|");
+    println!(
+        "| drone tracks called a drone within {:.0} s | {} of {} ({:.3}) |",
+        s.within_s,
+        s.drones_called_in_time,
+        s.drone_tracks,
+        s.drone_recall()
+    );
+    println!(
+        "| bird tracks ever called a drone | {} of {} ({:.3}) |",
+        s.birds_ever_called_drone,
+        s.bird_tracks,
+        s.bird_as_drone_rate()
+    );
+    let classes: Vec<&String> = s
+        .time_to_correct_s
+        .keys()
+        .chain(s.never_correct.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for c in classes {
+        let v = s.time_to_correct_s.get(c).map_or(&[][..], Vec::as_slice);
+        let never = s.never_correct.get(c).copied().unwrap_or(0);
+        match spread(v) {
+            Some((m, _, hi)) => println!(
+                "| {c}: time to the right class, mean / median / max (never) | {m:.1} s / {:.1} s / {hi:.1} s ({never}) |",
+                median(v)
+            ),
+            None => println!("| {c}: time to the right class | never ({never} tracks) |"),
+        }
+    }
+    print_matrix("Confusion by track", "tracks", &s.track_confusion);
+    print_matrix("Confusion by step", "track-steps", steps);
+}
+
+fn class_json(s: &ClassScores) -> serde_json::Value {
+    let matrix = |m: &BTreeMap<(String, String), usize>| {
+        m.iter()
+            .map(|((t, k), n)| serde_json::json!({"truth": t, "track": k, "tracks": n}))
+            .collect::<Vec<_>>()
+    };
+    serde_json::json!({
+        "window_s": s.within_s,
+        "drone_tracks": s.drone_tracks,
+        "drones_called_in_time": s.drones_called_in_time,
+        "drone_recall": s.drone_recall(),
+        "bird_tracks": s.bird_tracks,
+        "birds_ever_called_drone": s.birds_ever_called_drone,
+        "bird_as_drone_rate": s.bird_as_drone_rate(),
+        "time_to_correct_class_s": s.time_to_correct_s.iter().map(|(c, v)| {
+            let sp = spread(v);
+            (c.clone(), serde_json::json!({
+                "tracks": v.len(),
+                "mean": sp.map(|x| x.0),
+                "median": (!v.is_empty()).then(|| median(v)),
+                "max": sp.map(|x| x.2),
+            }))
+        }).collect::<serde_json::Map<_, _>>(),
+        "never_correct": s.never_correct,
+        "track_confusion": matrix(&s.track_confusion),
+    })
 }

@@ -15,6 +15,8 @@ pub struct TrackerConfig {
     pub management: ManagementConfig,
     /// Input timing.
     pub timing: TimingConfig,
+    /// Classification and identity.
+    pub classification: classify::ClassifierConfig,
 }
 
 /// Which motion model the filter uses.
@@ -314,6 +316,7 @@ impl TrackerConfig {
         if self.association.max_exact_hypotheses == 0 {
             p.push("association.max_exact_hypotheses must be at least 1".into());
         }
+        p.extend(self.classification.problems("classification"));
         p
     }
 }

@@ -1,3 +1,4 @@
+use classify::{ClassState, IdentityState};
 use estimation::{Gaussian, ImmState};
 use model::TrackStatus;
 
@@ -23,4 +24,11 @@ pub(crate) struct Track {
     pub misses_in_a_row: u32,
     /// Whether any measurement of height has updated the track.
     pub height_measured: bool,
+    /// Class evidence.
+    pub class: ClassState,
+    /// Cooperative claims and independent support.
+    pub identity: IdentityState,
+    /// Whether a scan since the last company check put two or more position
+    /// detections in the track's gate: an unresolved flock returns several plots.
+    pub several_returns: bool,
 }

@@ -7,12 +7,14 @@ use crate::{
     TrackerError,
 };
 use association::{Associator, Gated, Method, SpatialGrid};
+use classify::{ClassState, CooperativeReport, IdentityState, MotionSample};
 use estimation::{
     Gaussian, ImmConfig, ImmState, MeasurementModel, NearlyConstantVelocity, SensorGeometry,
 };
 use geodesy::{Lla, LocalFrame};
 use model::{
-    Detection, Measurement, SensorIndex, SensorKind, SensorTable, TrackReport, TrackStatus,
+    Attributes, Detection, IdentitySource, Measurement, SensorIndex, SensorKind, SensorTable,
+    TrackFlags, TrackReport, TrackStatus,
 };
 use nalgebra::Vector3;
 use std::{
@@ -126,15 +128,39 @@ pub struct Tracker {
     associator: Associator,
     grid: SpatialGrid,
     seed_grid: SpatialGrid,
+    company_grid: SpatialGrid,
+    last_company_s: Option<f64>,
     reports: Vec<TrackReport>,
 }
 
 /// Everything known about one detection in a batch.
-struct BatchItem {
+struct BatchItem<'a> {
     model: MeasurementModel,
     position: Option<Vector3<f64>>,
     lambda: f64,
+    attributes: Option<&'a Attributes>,
+    /// The cooperative claim the detection makes, for ADS-B and Remote ID sensors.
+    claim: Option<CooperativeReport<'a>>,
 }
+
+/// The claim a cooperative sensor's detection makes, if it names an identity.
+fn claim_of(kind: SensorKind, a: Option<&Attributes>) -> Option<CooperativeReport<'_>> {
+    let source = match kind {
+        SensorKind::Adsb => IdentitySource::Adsb,
+        SensorKind::RemoteId => IdentitySource::RemoteId,
+        _ => return None,
+    };
+    let a = a?;
+    Some(CooperativeReport {
+        source,
+        id: a.id.as_deref()?,
+        callsign: a.callsign.as_deref(),
+        operator_deg: a.operator_deg,
+    })
+}
+
+/// Effective Earth radius for radio propagation (4/3 Earth), metres.
+const RADIO_EARTH_RADIUS_M: f64 = 4.0 / 3.0 * 6_371_000.0;
 
 impl Tracker {
     /// A tracker with the given configuration, optional site origin and sensors.
@@ -201,6 +227,8 @@ impl Tracker {
             associator: Associator::new(),
             grid: SpatialGrid::new(),
             seed_grid: SpatialGrid::new(),
+            company_grid: SpatialGrid::new(),
+            last_company_s: None,
             reports: Vec::new(),
             cfg,
         };
@@ -370,6 +398,7 @@ impl Tracker {
             }
             debug_assert_eq!(start, batch.len());
             self.processed_s = Some(t);
+            self.observe_company(t);
             self.fill_reports(t);
             emit(t, &self.reports);
         }
@@ -503,10 +532,13 @@ impl Tracker {
             .filter_map(|d| {
                 let model = self.to_model(&ctx, &d.measurement)?;
                 let lambda = self.lambda(&model);
+                let attributes = d.attributes.as_deref();
                 Some(BatchItem {
                     position: model.position_site_m(),
                     model,
                     lambda,
+                    attributes,
+                    claim: claim_of(ctx.kind, attributes),
                 })
             })
             .collect();
@@ -571,9 +603,13 @@ impl Tracker {
             .map(|(d, _)| d)
             .collect();
         let mut candidates: Vec<usize> = Vec::new();
+        let ccfg = &self.cfg.classification;
         for (ti, tr) in self.tracks.iter().enumerate() {
             let dt = t - tr.time_s;
             let (px, py, r) = discs[ti];
+            // A cooperative report naming another identity of the same system than the
+            // one this track has established cannot be this track's.
+            let established = tr.identity.established(ccfg, t);
             candidates.clear();
             if any_position {
                 self.grid.for_each_within(px, py, r, |d| candidates.push(d));
@@ -595,6 +631,11 @@ impl Tracker {
             };
             for &di in &candidates {
                 let item = &items[di];
+                if let (Some((src, id)), Some(c)) = (established, item.claim) {
+                    if src == c.source && !id.eq_ignore_ascii_case(c.id.trim()) {
+                        continue;
+                    }
+                }
                 let Ok(Some(inn)) = pred.gate(&item.model, &self.gate) else {
                     continue;
                 };
@@ -640,6 +681,13 @@ impl Tracker {
                 .binary_search_by(|g| (g.track, g.detection).cmp(&(ti, di)))
                 .map_or(0.0, |k| lrs[k])
         };
+        // Per detection, the sum of its detected-likelihood ratios over every track it
+        // gated with: the probability that it is a given track's (against the others
+        // and clutter) weighs its class evidence.
+        let mut lr_sum = vec![0.0; items.len()];
+        for (g, lr) in gated.iter().zip(&lrs) {
+            lr_sum[g.detection as usize] += ctx.pd * lr;
+        }
 
         // Updates.
         let held_height = HeldHeight {
@@ -654,16 +702,34 @@ impl Tracker {
                 k += 1;
             }
             let mine = &pairs[start..k];
+            // Several position plots in one scan's gate: the track is extended (a flock).
+            let gated_here = gated_from(&gated, ti as u32);
+            if gated_here
+                .iter()
+                .filter(|g| items[g.detection as usize].position.is_some())
+                .count()
+                >= 2
+            {
+                self.tracks[ti].several_returns = true;
+            }
             let in_coverage =
                 ctx.kind.reports_misses() && self.in_coverage(&ctx, &self.tracks[ti], t);
             let tr = &mut self.tracks[ti];
+            let ccfg = &self.cfg.classification;
             if mine.is_empty() {
                 if in_coverage {
-                    tr.log_odds = existence::missed(
-                        existence::survive(tr.log_odds, t - tr.existence_time_s, life),
-                        ctx.pd,
-                    );
-                    tr.existence_time_s = t;
+                    if tr.identity.is_claimed(ccfg, t) {
+                        // A cooperative claim keeps the track alive while independent
+                        // sensors fail to confirm it: the claim is what is in doubt, and
+                        // it must stay visible to be flagged.
+                        tr.identity.independent_miss();
+                    } else {
+                        tr.log_odds = existence::missed(
+                            existence::survive(tr.log_odds, t - tr.existence_time_s, life),
+                            ctx.pd,
+                        );
+                        tr.existence_time_s = t;
+                    }
                     tr.misses_in_a_row += 1;
                 }
                 continue;
@@ -723,6 +789,23 @@ impl Tracker {
                         tr.height_measured |= height;
                         self.stats.associated += 1;
                     }
+                    for &(_, di, b) in mine {
+                        let d = di as usize;
+                        let w = match method {
+                            Method::Gnn => ctx.pd * lr_of(ti as u32, di) / (1.0 + lr_sum[d]),
+                            Method::Jpda { .. } => b,
+                        };
+                        let item = &items[d];
+                        tr.class
+                            .observe_detection(ccfg, t, ctx.kind, item.attributes, w);
+                        match item.claim {
+                            Some(c) => tr.identity.observe_cooperative(t, c, w),
+                            None if w >= 0.5 => tr.identity.observe_independent(t),
+                            None => {}
+                        }
+                    }
+                    tr.class
+                        .observe_motion(ccfg, &motion_sample(&tr.combined, t, tr.height_measured));
                 }
                 Err(_) => self.stats.numeric_failures += 1,
             }
@@ -742,9 +825,23 @@ impl Tracker {
             (Some(max), Some(g)) => {
                 let c = &tr.combined;
                 let dt = t - tr.time_s;
-                let dx = c.mean[0] + c.mean[3] * dt - g.position_site_m.x;
-                let dy = c.mean[1] + c.mean[4] * dt - g.position_site_m.y;
-                dx * dx + dy * dy <= max * max
+                let (x, y) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
+                let dx = x - g.position_site_m.x;
+                let dy = y - g.position_site_m.y;
+                let ground2 = dx * dx + dy * dy;
+                if ground2 > max * max {
+                    return false;
+                }
+                // Heights above the Earth under each (the site frame's up axis leaves the
+                // surface with distance from the origin), then the 4/3-Earth radio
+                // horizon: a target below it cannot be seen, so its silence says nothing.
+                let curvature = |px: f64, py: f64| (px * px + py * py) / (2.0 * 6_371_000.0);
+                let h_t = (c.mean[2] + curvature(x, y)).max(0.0);
+                let p = g.position_site_m;
+                let h_s = (p.z + curvature(p.x, p.y)).max(0.0);
+                let horizon = (2.0 * RADIO_EARTH_RADIUS_M * h_t).sqrt()
+                    + (2.0 * RADIO_EARTH_RADIUS_M * h_s).sqrt();
+                ground2 <= horizon * horizon
             }
             _ => true,
         }
@@ -799,7 +896,7 @@ impl Tracker {
         self.tracks.retain(|t| t.status != TrackStatus::Deleted);
     }
 
-    fn initiate(&mut self, t: f64, sensor: SensorIndex, items: &[BatchItem], free: &[usize]) {
+    fn initiate(&mut self, t: f64, sensor: SensorIndex, items: &[BatchItem<'_>], free: &[usize]) {
         let ic = self.cfg.initiation.clone();
         let mg = self.cfg.management.clone();
         let vmax = ic.max_speed_mps;
@@ -864,7 +961,14 @@ impl Tracker {
                         // the seed could reach, against clutter spread uniformly.
                         let area = std::f64::consts::PI * reach * reach;
                         let lo = first_point + (pd / (area * b_ft)).ln();
-                        self.start_track(t, g, lo, item.model.measures_height() || s.has_height);
+                        let kind = self.sensor(sensor).kind;
+                        self.start_track(
+                            t,
+                            g,
+                            lo,
+                            item.model.measures_height() || s.has_height,
+                            Some((kind, item)),
+                        );
                         self.seeds[si].used = true;
                         started += 1;
                         if started >= 2 {
@@ -908,11 +1012,13 @@ impl Tracker {
                             hvar,
                             vmax,
                         ) {
+                            let kind = self.sensor(sensor).kind;
                             self.start_track(
                                 t,
                                 g,
                                 mg.bearing_initial_log_odds,
                                 b.elevation_rad.is_some() || other.elevation_rad.is_some(),
+                                Some((kind, item)),
                             );
                             self.bearing_seeds[k].used = true;
                             started = true;
@@ -928,9 +1034,27 @@ impl Tracker {
         self.seeds.extend(new_seeds);
     }
 
-    fn start_track(&mut self, t: f64, g: Gaussian, log_odds: f64, height: bool) {
+    /// Starts a tentative track; `last` is the detection that completed it, whose
+    /// attributes are its first class and identity evidence.
+    fn start_track(
+        &mut self,
+        t: f64,
+        g: Gaussian,
+        log_odds: f64,
+        height: bool,
+        last: Option<(SensorKind, &BatchItem<'_>)>,
+    ) {
         self.stats.tracks_started += 1;
         let state = ImmState::new(g, &self.imm);
+        let mut class = ClassState::new();
+        let mut identity = IdentityState::new();
+        if let Some((kind, item)) = last {
+            class.observe_detection(&self.cfg.classification, t, kind, item.attributes, 1.0);
+            match item.claim {
+                Some(c) => identity.observe_cooperative(t, c, 1.0),
+                None => identity.observe_independent(t),
+            }
+        }
         self.tracks.push(Track {
             id: 0,
             status: TrackStatus::Tentative,
@@ -943,12 +1067,67 @@ impl Tracker {
             last_update_s: t,
             misses_in_a_row: 0,
             height_measured: height,
+            class,
+            identity,
+            several_returns: false,
         });
+    }
+
+    /// Tells each track's classifier whether it flies with company, once per sample
+    /// interval: a grid over every track's position now, then a radius query each.
+    fn observe_company(&mut self, t: f64) {
+        let ccfg = &self.cfg.classification;
+        if self
+            .last_company_s
+            .is_some_and(|l| t - l < ccfg.sample_interval_s)
+            || self.tracks.is_empty()
+        {
+            return;
+        }
+        self.last_company_s = Some(t);
+        let now: Vec<[f64; 6]> = self
+            .tracks
+            .iter()
+            .map(|tr| {
+                let m = &tr.combined.mean;
+                let dt = t - tr.time_s;
+                [
+                    m[0] + m[3] * dt,
+                    m[1] + m[4] * dt,
+                    m[2] + m[5] * dt,
+                    m[3],
+                    m[4],
+                    m[5],
+                ]
+            })
+            .collect();
+        let r = ccfg.company_radius_m;
+        self.company_grid
+            .rebuild(now.iter().map(|p| (p[0], p[1])), r);
+        for (i, tr) in self.tracks.iter_mut().enumerate() {
+            let p = now[i];
+            let mut found = false;
+            self.company_grid.for_each_within(p[0], p[1], r, |j| {
+                if found || j == i {
+                    return;
+                }
+                let q = now[j];
+                let dv = (p[3] - q[3]).hypot(p[4] - q[4]);
+                let dz_ok = !tr.height_measured || (p[2] - q[2]).abs() <= ccfg.company_height_m;
+                if dv <= ccfg.company_speed_mps && dz_ok {
+                    found = true;
+                }
+            });
+            tr.class
+                .observe_company(ccfg, t, found || tr.several_returns);
+            tr.several_returns = false;
+        }
     }
 
     fn fill_reports(&mut self, t: f64) {
         self.reports.clear();
-        for tr in &self.tracks {
+        let ccfg = &self.cfg.classification;
+        for tr in &mut self.tracks {
             if !matches!(tr.status, TrackStatus::Confirmed | TrackStatus::Coasting) {
                 continue;
             }
@@ -962,6 +1141,9 @@ impl Tracker {
             };
             let position_m = [g.mean[0], g.mean[1], g.mean[2]];
             let c = &g.cov;
+            let classification = tr.class.classify(ccfg);
+            let identity = tr.identity.identity(ccfg, t);
+            let flags = tr.identity.flags(ccfg, t, classification.class);
             self.reports.push(TrackReport {
                 time_s: t,
                 track: tr.id,
@@ -986,8 +1168,80 @@ impl Tracker {
                 existence: existence::probability(tr.log_odds),
                 updates: tr.updates,
                 last_update_s: tr.last_update_s,
+                classification,
+                identity,
+                flags,
             });
         }
+        flag_identity_conflicts(&mut self.reports, |r| {
+            self.tracks
+                .iter()
+                .find(|tr| tr.id == r.track)
+                .is_some_and(|tr| tr.identity.independently_seen())
+        });
+    }
+}
+
+/// Two live tracks that carry the same cooperative identity: both are flagged, and the
+/// one no independent sensor has seen is possibly spoofed (the real object is where the
+/// independent sensors see it).
+fn flag_identity_conflicts(
+    reports: &mut [TrackReport],
+    independent: impl Fn(&TrackReport) -> bool,
+) {
+    let mut with_id: Vec<usize> = (0..reports.len())
+        .filter(|&i| reports[i].identity.is_some())
+        .collect();
+    if with_id.len() < 2 {
+        return;
+    }
+    let key = |r: &TrackReport| {
+        r.identity
+            .as_ref()
+            .map(|i| (i.source.as_str(), i.id.to_ascii_uppercase()))
+    };
+    with_id.sort_by_key(|&i| key(&reports[i]));
+    let mut start = 0;
+    while start < with_id.len() {
+        let k = key(&reports[with_id[start]]);
+        let mut end = start + 1;
+        while end < with_id.len() && key(&reports[with_id[end]]) == k {
+            end += 1;
+        }
+        if end - start > 1 {
+            let group = &with_id[start..end];
+            let any_independent = group.iter().any(|&i| independent(&reports[i]));
+            for &i in group {
+                let seen = independent(&reports[i]);
+                let f = &mut reports[i].flags;
+                f.insert(TrackFlags::IDENTITY_CONFLICT);
+                if any_independent && !seen {
+                    f.insert(TrackFlags::POSSIBLY_SPOOFED);
+                }
+            }
+        }
+        start = end;
+    }
+}
+
+/// The gated pairs of one track (`gated` is in (track, detection) order).
+fn gated_from(gated: &[Gated], track: u32) -> &[Gated] {
+    let lo = gated.partition_point(|g| g.track < track);
+    let hi = gated.partition_point(|g| g.track <= track);
+    &gated[lo..hi]
+}
+
+/// A track's filtered state as a motion sample for the classifier.
+fn motion_sample(g: &Gaussian, t: f64, height_measured: bool) -> MotionSample {
+    let c = &g.cov;
+    MotionSample {
+        time_s: t,
+        velocity_mps: [g.mean[3], g.mean[4], g.mean[5]],
+        height_m: g.mean[2],
+        sigma_velocity_mps: c[(3, 3)].max(c[(4, 4)]).max(0.0).sqrt(),
+        sigma_vertical_velocity_mps: c[(5, 5)].max(0.0).sqrt(),
+        sigma_height_m: c[(2, 2)].max(0.0).sqrt(),
+        height_measured,
     }
 }
 
