@@ -8,6 +8,7 @@ use std::process::Command;
 mod bench_scale;
 mod bench_sim;
 mod bench_track;
+mod eval_classify;
 mod eval_realdata;
 mod gen_demo;
 mod scenario_table;
@@ -31,6 +32,8 @@ enum Cmd {
     BenchSim(bench_sim::Args),
     /// Real aircraft trajectories through a simulated 3D radar.
     EvalRealdata(eval_realdata::Args),
+    /// Classification over the scenario library with several seeds.
+    EvalClassify(eval_classify::Args),
     /// Regenerate the bundled demo scenario in scenarios/demo-border.
     GenDemo(gen_demo::Args),
     /// Runs every library scenario through sim, track and eval; writes docs/scenario-results.md.
@@ -44,6 +47,7 @@ fn main() -> Result<()> {
         Cmd::BenchScale(a) => bench_scale::run(a),
         Cmd::BenchSim(a) => bench_sim::run(a),
         Cmd::EvalRealdata(a) => eval_realdata::run(a),
+        Cmd::EvalClassify(a) => eval_classify::run(a),
         Cmd::GenDemo(a) => gen_demo::run(a),
         Cmd::ScenarioTable(a) => scenario_table::run(a),
     }

@@ -1,13 +1,16 @@
 use crate::likelihood::{self as lk, normal_log_density};
 use crate::ClassifierConfig;
 use model::{Attributes, Class, Classification, Evidence, SensorKind};
-use std::collections::VecDeque;
 
 /// One sample of a track's filtered motion, in the site's ENU frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MotionSample {
     /// Time, s.
     pub time_s: f64,
+    /// Position east, north, m.
+    pub position_m: [f64; 2],
+    /// Standard deviation of the horizontal position (the larger axis), m.
+    pub sigma_position_m: f64,
     /// Velocity east, north, up, m/s.
     pub velocity_mps: [f64; 3],
     /// Height above the site, m.
@@ -70,6 +73,13 @@ impl Presence {
     }
 }
 
+/// The long baseline: a sample every this many seconds ...
+const BASELINE_STEP_S: f64 = 5.0;
+/// ... over at most this long ...
+const BASELINE_S: f64 = 120.0;
+/// ... used once it spans this long.
+const BASELINE_MIN_S: f64 = 30.0;
+
 /// Hints are counted per set of classes they name.
 const HINT_SETS: usize = 6;
 
@@ -93,13 +103,86 @@ fn hint_set_classes(i: usize) -> &'static [Class] {
     SETS[i]
 }
 
-/// A track's class evidence, updated recursively as detections and motion samples
-/// arrive. Detection evidence is kept as faded sufficient statistics (a running mean
-/// RCS, hint counts, presence weights); motion evidence is judged on a sliding window
-/// of filtered states. The class posterior is the prior times every term's likelihood.
+/// A fixed-capacity ring buffer: a track's windows never allocate after its start,
+/// and moving a track moves no samples.
+#[derive(Debug, Clone)]
+struct Ring<T: Copy + Default, const N: usize> {
+    buf: [T; N],
+    start: usize,
+    len: usize,
+}
+
+impl<T: Copy + Default, const N: usize> Default for Ring<T, N> {
+    fn default() -> Self {
+        Self {
+            buf: [T::default(); N],
+            start: 0,
+            len: 0,
+        }
+    }
+}
+
+impl<T: Copy + Default, const N: usize> Ring<T, N> {
+    fn push(&mut self, v: T) {
+        if self.len == N {
+            self.start = (self.start + 1) % N;
+            self.len -= 1;
+        }
+        self.buf[(self.start + self.len) % N] = v;
+        self.len += 1;
+    }
+    fn pop_front(&mut self) {
+        if self.len > 0 {
+            self.start = (self.start + 1) % N;
+            self.len -= 1;
+        }
+    }
+    fn get(&self, i: usize) -> Option<&T> {
+        (i < self.len).then(|| &self.buf[(self.start + i) % N])
+    }
+    fn front(&self) -> Option<&T> {
+        self.get(0)
+    }
+    fn back(&self) -> Option<&T> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
+    }
+    fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
+    }
+}
+
+/// Most motion samples a window holds (`window_s / sample_interval_s` is held to it).
+pub const WINDOW_CAPACITY: usize = 32;
+const BASELINE_CAPACITY: usize = (BASELINE_S / BASELINE_STEP_S) as usize + 1;
+
+/// One motion sample as the window keeps it, with its turn rate from the sample
+/// before worked out once when it arrives.
+#[derive(Debug, Clone, Copy, Default)]
+struct WindowSample {
+    time_s: f64,
+    velocity_mps: [f64; 3],
+    height_m: f64,
+    /// Absolute turn rate since the previous sample, rad/s (NaN when either was too
+    /// slow to have a heading).
+    turn_rad_s: f32,
+    /// Its noise, rad/s.
+    turn_noise_rad_s: f32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct BaselinePoint {
+    time_s: f64,
+    position_m: [f64; 2],
+    sigma_m: f64,
+}
+
 #[derive(Debug, Clone, Default)]
-pub struct ClassState {
-    samples: VecDeque<MotionSample>,
+struct Inner {
+    window: Ring<WindowSample, WINDOW_CAPACITY>,
+    /// The newest sample in full (its sigmas and whether height is measured).
+    last: Option<MotionSample>,
+    /// Sparser samples over a longer time, for the mean velocity over a long baseline.
+    baseline: Ring<BaselinePoint, BASELINE_CAPACITY>,
     evidence_time_s: Option<f64>,
     hover_seen_s: Option<f64>,
     /// Faded counts of company checks: with company, and all.
@@ -114,7 +197,18 @@ pub struct ClassState {
     adsb: Presence,
     remote_id: Presence,
     decided: Option<Class>,
+    /// The classification as last worked out, and whether evidence arrived since.
+    cached: Option<Classification>,
 }
+
+/// A track's class evidence, updated recursively as detections and motion samples
+/// arrive. Detection evidence is kept as faded sufficient statistics (a running mean
+/// RCS, hint counts, presence weights); motion evidence is judged on a sliding window
+/// of filtered states. The class posterior is the prior times every term's likelihood.
+///
+/// Boxed with fixed-capacity windows: one allocation per track, none after.
+#[derive(Debug, Clone, Default)]
+pub struct ClassState(Box<Inner>);
 
 impl ClassState {
     /// A track with no evidence yet.
@@ -123,8 +217,9 @@ impl ClassState {
     }
 
     fn fade_to(&mut self, cfg: &ClassifierConfig, t: f64) {
-        let Some(t0) = self.evidence_time_s else {
-            self.evidence_time_s = Some(t);
+        let s = &mut *self.0;
+        let Some(t0) = s.evidence_time_s else {
+            s.evidence_time_s = Some(t);
             return;
         };
         let dt = t - t0;
@@ -132,22 +227,17 @@ impl ClassState {
             return;
         }
         let f = (-dt / cfg.memory_s).exp();
-        self.rcs_weight *= f;
-        self.company *= f;
-        self.company_checks *= f;
-        self.rcs_sum_db *= f;
-        for h in &mut self.hints {
+        s.rcs_weight *= f;
+        s.company *= f;
+        s.company_checks *= f;
+        s.rcs_sum_db *= f;
+        for h in &mut s.hints {
             *h *= f;
         }
-        for p in [
-            &mut self.rf,
-            &mut self.sound,
-            &mut self.adsb,
-            &mut self.remote_id,
-        ] {
+        for p in [&mut s.rf, &mut s.sound, &mut s.adsb, &mut s.remote_id] {
             p.fade(f);
         }
-        self.evidence_time_s = Some(t);
+        s.evidence_time_s = Some(t);
     }
 
     /// A detection from a sensor of `kind` updated the track at `t`; `weight` in
@@ -164,58 +254,112 @@ impl ClassState {
         if !(weight > 0.0) {
             return;
         }
+        let presence = matches!(
+            kind,
+            SensorKind::PassiveRf | SensorKind::Acoustic | SensorKind::Adsb | SensorKind::RemoteId
+        );
+        if !presence && attributes.is_none() {
+            // Nothing to learn from a bare plot (its position is motion evidence).
+            return;
+        }
         let w = weight.min(1.0);
         self.fade_to(cfg, t);
+        let s = &mut *self.0;
+        s.cached = None;
         match kind {
-            SensorKind::PassiveRf => self.rf.add(w),
-            SensorKind::Acoustic => self.sound.add(w),
-            SensorKind::Adsb => self.adsb.add(w),
-            SensorKind::RemoteId => self.remote_id.add(w),
+            SensorKind::PassiveRf => s.rf.add(w),
+            SensorKind::Acoustic => s.sound.add(w),
+            SensorKind::Adsb => s.adsb.add(w),
+            SensorKind::RemoteId => s.remote_id.add(w),
             SensorKind::Radar | SensorKind::EoIr | SensorKind::Other => {}
         }
         let Some(a) = attributes else { return };
         if let Some(rcs) = a.rcs_dbsm.filter(|r| r.is_finite()) {
-            self.rcs_weight += w;
-            self.rcs_sum_db += w * rcs;
+            s.rcs_weight += w;
+            s.rcs_sum_db += w * rcs;
         }
-        if let Some(classes) = a.class_hint.as_deref().and_then(lk::hint_classes) {
-            self.hints[hint_set(classes)] += w;
+        // A passive RF sensor's class names its emitter's protocol, which the RF term
+        // already weighs; counting it again as a hint would count one detection twice.
+        if kind != SensorKind::PassiveRf {
+            if let Some(classes) = a.class_hint.as_deref().and_then(lk::hint_classes) {
+                s.hints[hint_set(classes)] += w;
+            }
         }
     }
 
     /// A new filtered state of the track. Samples closer than the configured interval
     /// to the previous one are skipped; the window keeps `window_s` of them.
-    pub fn observe_motion(&mut self, cfg: &ClassifierConfig, s: &MotionSample) {
-        let finite = s.velocity_mps.iter().all(|v| v.is_finite())
-            && s.height_m.is_finite()
-            && s.sigma_velocity_mps.is_finite();
+    pub fn observe_motion(&mut self, cfg: &ClassifierConfig, m: &MotionSample) {
+        let finite = m.velocity_mps.iter().all(|v| v.is_finite())
+            && m.position_m.iter().all(|v| v.is_finite())
+            && m.height_m.is_finite()
+            && m.sigma_velocity_mps.is_finite()
+            && m.sigma_position_m.is_finite();
         if !finite {
             return;
         }
-        if let Some(last) = self.samples.back() {
-            if s.time_s - last.time_s < cfg.sample_interval_s {
-                return;
+        let s = &mut *self.0;
+        let prev = s.window.back().copied();
+        if prev.is_some_and(|p| m.time_s - p.time_s < cfg.sample_interval_s) {
+            return;
+        }
+        s.cached = None;
+        let (mut turn, mut noise) = (f32::NAN, f32::NAN);
+        if let Some(p) = prev {
+            let dt = m.time_s - p.time_s;
+            let (a, b) = (p.velocity_mps, m.velocity_mps);
+            let sa2 = a[0] * a[0] + a[1] * a[1];
+            let sb2 = b[0] * b[0] + b[1] * b[1];
+            if sa2 >= 25.0 && sb2 >= 25.0 && dt > 0.0 {
+                // The angle between the two headings, from their cross and dot products.
+                let dh = (a[0] * b[1] - a[1] * b[0]).atan2(a[0] * b[0] + a[1] * b[1]);
+                turn = (dh.abs() / dt) as f32;
+                // Heading noise of each sample is about sigma_v / speed.
+                noise = (std::f64::consts::SQRT_2 * m.sigma_velocity_mps / sb2.sqrt() / dt) as f32;
             }
         }
-        self.samples.push_back(*s);
-        while self
-            .samples
+        s.window.push(WindowSample {
+            time_s: m.time_s,
+            velocity_mps: m.velocity_mps,
+            height_m: m.height_m,
+            turn_rad_s: turn,
+            turn_noise_rad_s: noise,
+        });
+        while s
+            .window
             .front()
-            .is_some_and(|f| s.time_s - f.time_s > cfg.window_s)
+            .is_some_and(|f| m.time_s - f.time_s > cfg.window_s)
         {
-            self.samples.pop_front();
+            s.window.pop_front();
+        }
+        s.last = Some(*m);
+        if s.baseline
+            .back()
+            .is_none_or(|b| m.time_s - b.time_s >= BASELINE_STEP_S)
+        {
+            s.baseline.push(BaselinePoint {
+                time_s: m.time_s,
+                position_m: m.position_m,
+                sigma_m: m.sigma_position_m,
+            });
+            while s
+                .baseline
+                .front()
+                .is_some_and(|f| m.time_s - f.time_s > BASELINE_S)
+            {
+                s.baseline.pop_front();
+            }
         }
         // Hovering: the whole of a long enough window under 1.5 m/s, with the filter
         // sure enough of its velocity to say so.
-        let span = s.time_s - self.samples.front().map_or(s.time_s, |f| f.time_s);
+        let span = m.time_s - s.window.front().map_or(m.time_s, |f| f.time_s);
         if span >= 8.0
-            && s.sigma_velocity_mps < 1.5
-            && self
-                .samples
-                .iter()
-                .all(|m| m.velocity_mps[0].hypot(m.velocity_mps[1]) < 1.5)
+            && m.sigma_velocity_mps < 1.5
+            && s.window.iter().all(|w| {
+                w.velocity_mps[0] * w.velocity_mps[0] + w.velocity_mps[1] * w.velocity_mps[1] < 2.25
+            })
         {
-            self.hover_seen_s = Some(s.time_s);
+            s.hover_seen_s = Some(m.time_s);
         }
     }
 
@@ -223,14 +367,16 @@ impl ClassState {
     /// velocity, or several plots in its gate in one scan (an unresolved flock).
     pub fn observe_company(&mut self, cfg: &ClassifierConfig, t: f64, with_company: bool) {
         self.fade_to(cfg, t);
-        self.company_checks += 1.0;
+        let s = &mut *self.0;
+        s.cached = None;
+        s.company_checks += 1.0;
         if with_company {
-            self.company += 1.0;
+            s.company += 1.0;
         }
     }
 
     fn window_span_s(&self) -> f64 {
-        match (self.samples.front(), self.samples.back()) {
+        match (self.0.window.front(), self.0.window.back()) {
             (Some(a), Some(b)) => b.time_s - a.time_s,
             _ => 0.0,
         }
@@ -242,30 +388,49 @@ impl ClassState {
         &self,
         cfg: &ClassifierConfig,
     ) -> [[f64; Class::COUNT]; Evidence::COUNT] {
+        let s = &*self.0;
         let mut terms = [[0.0; Class::COUNT]; Evidence::COUNT];
-        let n = self.samples.len();
-        if n >= 3 {
-            let last = self.samples[n - 1];
+        let n = s.window.len;
+        if let (true, Some(last)) = (n >= 3, s.last) {
             let wind = cfg.wind_en_mps();
-            let mean = |f: &dyn Fn(&MotionSample) -> f64| {
-                self.samples.iter().map(f).sum::<f64>() / n as f64
-            };
-            let speed = mean(&|m: &MotionSample| {
-                let (w0, w1) = wind.map_or((0.0, 0.0), |w| (w[0], w[1]));
-                (m.velocity_mps[0] - w0).hypot(m.velocity_mps[1] - w1)
-            });
+            let mean =
+                |f: &dyn Fn(&WindowSample) -> f64| s.window.iter().map(f).sum::<f64>() / n as f64;
+            // The magnitude of the mean velocity, not the mean of magnitudes: noise
+            // adds to every magnitude (a slow target's speed reads high) but averages
+            // out of the vector. Far from a radar the filtered velocity is poor, and
+            // the displacement over a long baseline says more.
+            let (w0, w1) = wind.map_or((0.0, 0.0), |w| (w[0], w[1]));
+            let mut v = [
+                mean(&|m: &WindowSample| m.velocity_mps[0]),
+                mean(&|m: &WindowSample| m.velocity_mps[1]),
+            ];
+            let mut sigma_v = last.sigma_velocity_mps;
+            if let (Some(a), Some(b)) = (s.baseline.front(), s.baseline.back()) {
+                let dt = b.time_s - a.time_s;
+                if dt >= BASELINE_MIN_S {
+                    let sd = a.sigma_m.hypot(b.sigma_m) / dt;
+                    if sd < sigma_v {
+                        sigma_v = sd;
+                        v = [
+                            (b.position_m[0] - a.position_m[0]) / dt,
+                            (b.position_m[1] - a.position_m[1]) / dt,
+                        ];
+                    }
+                }
+            }
+            let speed = (v[0] - w0).hypot(v[1] - w1);
             let widen = if wind.is_some() {
                 0.0
             } else {
                 cfg.max_wind_mps
             };
             terms[Evidence::Speed as usize] =
-                lk::SPEED.log_likelihood(speed, last.sigma_velocity_mps, |b| b.widened(widen, 0.0));
+                lk::SPEED.log_likelihood(speed, sigma_v, |b| b.widened(widen, 0.0));
             if last.height_measured {
-                let h = mean(&|m: &MotionSample| m.height_m);
+                let h = mean(&|m: &WindowSample| m.height_m);
                 terms[Evidence::Altitude as usize] =
                     lk::ALTITUDE.log_likelihood(h, last.sigma_height_m, |b| *b);
-                let vz = mean(&|m: &MotionSample| m.velocity_mps[2]);
+                let vz = mean(&|m: &WindowSample| m.velocity_mps[2]);
                 terms[Evidence::ClimbRate as usize] =
                     lk::CLIMB.log_likelihood(vz, last.sigma_vertical_velocity_mps);
             }
@@ -273,8 +438,8 @@ impl ClassState {
                 terms[Evidence::Turning as usize] = lk::TURN.log_likelihood(turn.0, turn.1);
             }
         }
-        let hovered = self.hover_seen_s.is_some_and(|h| {
-            self.samples
+        let hovered = s.hover_seen_s.is_some_and(|h| {
+            s.window
                 .back()
                 .is_some_and(|l| l.time_s - h <= cfg.memory_s)
         });
@@ -284,48 +449,37 @@ impl ClassState {
             terms[Evidence::Hovering as usize] =
                 lk::HOVER.map(|p| lk::MOTION_WEIGHT * (1.0 - p).ln());
         }
-        if self.company_checks >= 3.0 {
-            let f = (self.company / self.company_checks).clamp(0.0, 1.0);
+        if s.company_checks >= 3.0 {
+            let f = (s.company / s.company_checks).clamp(0.0, 1.0);
             terms[Evidence::Flocking as usize] =
                 lk::COMPANY.map(|q| lk::MOTION_WEIGHT * (f * q + (1.0 - f) * (1.0 - q)).ln());
         }
-        if self.rcs_weight >= 0.5 {
-            let mean = self.rcs_sum_db / self.rcs_weight;
+        if s.rcs_weight >= 0.5 {
+            let mean = s.rcs_sum_db / s.rcs_weight;
             let f2 = cfg.rcs_fluctuation_db * cfg.rcs_fluctuation_db;
-            for (o, (mu, s)) in terms[Evidence::Rcs as usize].iter_mut().zip(lk::RCS_DBSM) {
-                let d = normal_log_density(mean, mu, s * s + f2 / self.rcs_weight).exp();
+            for (o, (mu, sd)) in terms[Evidence::Rcs as usize].iter_mut().zip(lk::RCS_DBSM) {
+                let d = normal_log_density(mean, mu, sd * sd + f2 / s.rcs_weight).exp();
                 *o = ((1.0 - lk::FLOOR) * d + lk::FLOOR / 120.0).ln();
             }
         }
         terms[Evidence::SensorHint as usize] = self.hint_term(cfg);
-        terms[Evidence::RfEmission as usize] = self.rf.log_likelihood(&lk::RF_SEEN);
-        terms[Evidence::Sound as usize] = self.sound.log_likelihood(&lk::SOUND_HEARD);
-        terms[Evidence::Adsb as usize] = self.adsb.log_likelihood(&lk::ADSB_SENT);
-        terms[Evidence::RemoteId as usize] = self.remote_id.log_likelihood(&lk::REMOTE_ID_SENT);
+        terms[Evidence::RfEmission as usize] = s.rf.log_likelihood(&lk::RF_SEEN);
+        terms[Evidence::Sound as usize] = s.sound.log_likelihood(&lk::SOUND_HEARD);
+        terms[Evidence::Adsb as usize] = s.adsb.log_likelihood(&lk::ADSB_SENT);
+        terms[Evidence::RemoteId as usize] = s.remote_id.log_likelihood(&lk::REMOTE_ID_SENT);
         terms
     }
 
     /// Mean absolute turn rate over the window's moving samples, and its noise (deg/s).
     fn turn_rate_deg_s(&self) -> Option<(f64, f64)> {
-        let mut total = 0.0;
-        let mut noise = 0.0;
-        let mut k = 0usize;
-        for (a, b) in self.samples.iter().zip(self.samples.iter().skip(1)) {
-            let sa = a.velocity_mps[0].hypot(a.velocity_mps[1]);
-            let sb = b.velocity_mps[0].hypot(b.velocity_mps[1]);
-            let dt = b.time_s - a.time_s;
-            if sa < 5.0 || sb < 5.0 || dt <= 0.0 {
-                continue;
+        let (mut total, mut noise, mut k) = (0.0f64, 0.0f64, 0usize);
+        // The first sample's turn refers to one that has left the window.
+        for w in self.0.window.iter().skip(1) {
+            if w.turn_rad_s.is_finite() {
+                total += f64::from(w.turn_rad_s);
+                noise += f64::from(w.turn_noise_rad_s);
+                k += 1;
             }
-            let ha = a.velocity_mps[0].atan2(a.velocity_mps[1]);
-            let hb = b.velocity_mps[0].atan2(b.velocity_mps[1]);
-            let dh = (hb - ha + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU)
-                - std::f64::consts::PI;
-            total += dh.abs() / dt;
-            // Heading noise of each sample is about sigma_v / speed.
-            let na = b.sigma_velocity_mps / sb;
-            noise += std::f64::consts::SQRT_2 * na / dt;
-            k += 1;
         }
         (k >= 4).then(|| {
             (
@@ -338,7 +492,7 @@ impl ClassState {
     fn hint_term(&self, cfg: &ClassifierConfig) -> [f64; Class::COUNT] {
         let mut out = [0.0; Class::COUNT];
         let rho = cfg.hint_reliability;
-        for (i, &n) in self.hints.iter().enumerate() {
+        for (i, &n) in self.0.hints.iter().enumerate() {
             if n <= 0.0 {
                 continue;
             }
@@ -393,11 +547,17 @@ impl ClassState {
     /// The track's classification now: probabilities, the decision (with hysteresis,
     /// so this takes `&mut self`), and the evidence that moved it most.
     pub fn classify(&mut self, cfg: &ClassifierConfig) -> Classification {
+        // Nothing new since the last time: the same answer (the hysteresis state is
+        // unchanged by construction).
+        if let Some(c) = self.0.cached {
+            return c;
+        }
         let (p, terms) = self.posterior(cfg);
         let mut order: [usize; Class::COUNT] = [0, 1, 2, 3, 4, 5];
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
         let (best, runner) = (order[0], order[1]);
         let keep = self
+            .0
             .decided
             .is_some_and(|d| d.index() == best && p[best] >= cfg.keep_probability);
         // Drones are one threat to an operator whatever their airframe: when neither
@@ -426,22 +586,24 @@ impl ClassState {
         } else {
             Class::Unknown
         };
-        self.decided = (class != Class::Unknown).then_some(class);
+        self.0.decided = (class != Class::Unknown).then_some(class);
         // Which evidence favours the leading class over the runner-up, most first.
-        let mut why: Vec<(Evidence, f64)> = Evidence::ALL
-            .iter()
-            .map(|&e| (e, terms[e as usize][best] - terms[e as usize][runner]))
-            .filter(|(_, w)| *w > 0.01)
-            .collect();
-        why.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut why =
+            Evidence::ALL.map(|e| (e, terms[e as usize][best] - terms[e as usize][runner]));
+        why.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut evidence = [None; 3];
-        for (slot, e) in evidence.iter_mut().zip(why) {
+        for (slot, e) in evidence
+            .iter_mut()
+            .zip(why.into_iter().filter(|(_, w)| *w > 0.01))
+        {
             *slot = Some(e);
         }
-        Classification {
+        let c = Classification {
             class,
             probabilities: p,
             evidence,
-        }
+        };
+        self.0.cached = Some(c);
+        c
     }
 }

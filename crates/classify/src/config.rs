@@ -42,6 +42,8 @@ pub struct ClassifierConfig {
     /// Standard deviation of one radar scan's RCS about the target's mean, dB (5.6 dB
     /// for a Swerling I target).
     pub rcs_fluctuation_db: f64,
+    /// How often each track is checked for company (other tracks flying with it), s.
+    pub company_interval_s: f64,
     /// Another track within this horizontal distance, m, ...
     pub company_radius_m: f64,
     /// ... and this height difference, m (when both heights are measured), ...
@@ -118,6 +120,7 @@ impl Default for ClassifierConfig {
             hint_weight: 0.5,
             max_hint_nats: 8.0,
             rcs_fluctuation_db: 5.6,
+            company_interval_s: 2.0,
             company_radius_m: 300.0,
             company_height_m: 200.0,
             company_speed_mps: 5.0,
@@ -154,6 +157,7 @@ impl ClassifierConfig {
         pos("max_hint_nats", self.max_hint_nats);
         pos("rcs_fluctuation_db", self.rcs_fluctuation_db);
         pos("identity_timeout_s", self.identity_timeout_s);
+        pos("company_interval_s", self.company_interval_s);
         pos("company_radius_m", self.company_radius_m);
         pos("company_height_m", self.company_height_m);
         pos("company_speed_mps", self.company_speed_mps);
@@ -202,6 +206,14 @@ impl ClassifierConfig {
             _ => p.push(format!(
                 "{prefix}: give both wind_from_deg and wind_speed_mps, or neither"
             )),
+        }
+        if self.window_s / self.sample_interval_s > (crate::WINDOW_CAPACITY - 1) as f64 {
+            p.push(format!(
+                "{prefix}: window_s / sample_interval_s must be at most {} (the samples a window holds), got {} / {}",
+                crate::WINDOW_CAPACITY - 1,
+                self.window_s,
+                self.sample_interval_s
+            ));
         }
         if self.spoof_missed_scans == 0 {
             p.push(format!("{prefix}.spoof_missed_scans must be at least 1"));

@@ -25,6 +25,6 @@ mod config;
 mod identity;
 pub mod likelihood;
 
-pub use classifier::{ClassState, MotionSample};
+pub use classifier::{ClassState, MotionSample, WINDOW_CAPACITY};
 pub use config::{ClassifierConfig, Prior};
 pub use identity::{CooperativeReport, IdentityState};

@@ -18,8 +18,9 @@ pub const FLOOR: f64 = 0.02;
 /// tens of m/s), so no single motion feature may say more than about a factor of ten.
 pub const MOTION_FLOOR: f64 = 0.1;
 
-/// Exponent on every motion term: speed, height, climb and turn rate are judged on the
-/// same filtered track and are not independent evidence, so each counts half.
+/// Exponent on the secondary motion terms: height, climb and turn rate, hovering and
+/// company are judged on the same filtered track as the speed and are not independent
+/// evidence of it, so each counts half.
 pub const MOTION_WEIGHT: f64 = 0.5;
 
 /// A uniform density on `[lo_x, hi_x]` with logistic edges of scale `soft_x`.
@@ -76,6 +77,8 @@ pub struct FeatureModel {
     pub bands: [&'static [(f64, SoftBand)]; Class::COUNT],
     /// The whole range of the feature (for the floor's uniform density).
     pub range: (f64, f64),
+    /// Exponent on the term (see [`MOTION_WEIGHT`]).
+    pub weight: f64,
 }
 
 impl FeatureModel {
@@ -94,14 +97,15 @@ impl FeatureModel {
                 .iter()
                 .map(|(w, b)| w * band_of(b).density(x, sigma))
                 .sum();
-            *o = MOTION_WEIGHT * ((1.0 - MOTION_FLOOR) * d + MOTION_FLOOR * floor).ln();
+            *o = self.weight * ((1.0 - MOTION_FLOOR) * d + MOTION_FLOOR * floor).ln();
         }
         out
     }
 }
 
-/// Horizontal speed through the air, m/s, per class. Quadcopters hover, survey at
-/// 5–9 m/s, cruise up to ~27 m/s, FPVs beyond 45 m/s; Shahed-class cruise 42–51 m/s,
+/// Horizontal speed through the air, m/s, per class. Quadcopters survey at 5–9 m/s,
+/// cruise up to ~27 m/s, FPVs beyond 45 m/s (their hovering holds a place over the
+/// ground, which is the hovering evidence, not an airspeed); Shahed-class cruise 42–51 m/s,
 /// Gerbera decoys up to 44 m/s, slower decoys from about 20; migrating birds' airspeeds
 /// mostly 8–18 m/s; manned aircraft from a glider's ~22 m/s to an airliner's 250, most
 /// often light aircraft under 80; balloons drift with the air (airspeed near zero).
@@ -109,9 +113,8 @@ impl FeatureModel {
 pub const SPEED: FeatureModel = FeatureModel {
     bands: [
         &[
-            (0.2, SoftBand::new(0.0, 3.0, 1.0)),
-            (0.6, SoftBand::new(3.0, 22.0, 2.5)),
-            (0.2, SoftBand::new(0.0, 45.0, 4.0)),
+            (0.7, SoftBand::new(3.0, 22.0, 2.5)),
+            (0.3, SoftBand::new(0.0, 45.0, 4.0)),
         ],
         &[
             (0.5, SoftBand::new(35.0, 55.0, 3.0)),
@@ -125,10 +128,13 @@ pub const SPEED: FeatureModel = FeatureModel {
             (0.5, SoftBand::new(22.0, 80.0, 5.0)),
             (0.5, SoftBand::new(22.0, 280.0, 8.0)),
         ],
-        &[(1.0, SoftBand::new(0.0, 3.0, 1.5))],
+        &[(1.0, SoftBand::new(0.0, 2.5, 1.0))],
         &[(1.0, SoftBand::new(0.0, 350.0, 10.0))],
     ],
     range: (0.0, 350.0),
+    // Speed through the air is the first thing that tells the classes apart, and
+    // counts in full.
+    weight: 1.0,
 };
 
 /// Height above the site, metres, per class: small drones mostly under 120 m, rarely
@@ -157,6 +163,7 @@ pub const ALTITUDE: FeatureModel = FeatureModel {
         &[(1.0, SoftBand::new(-50.0, 20000.0, 500.0))],
     ],
     range: (-100.0, 20000.0),
+    weight: MOTION_WEIGHT,
 };
 
 /// A half-normal mixture: most of the time every class flies level or straight
@@ -242,9 +249,10 @@ pub const RCS_DBSM: [(f64, f64); Class::COUNT] = [
 
 /// Probability that a passive RF sensor picks up a track of each class: most small
 /// drones keep a radio link (fibre-optic FPVs do not); some Shahed variants and decoys
-/// carry cellular modems; smuggling balloons carry GPS trackers with SIM cards; birds
-/// never. Unknown: the rate for a track of nothing in particular.
-pub const RF_SEEN: [f64; Class::COUNT] = [0.8, 0.3, 0.001, 0.05, 0.2, 0.05];
+/// carry cellular modems; smuggling balloons carry GPS trackers with SIM cards and
+/// meteorological radiosondes transmit telemetry all flight; birds never. Unknown: the
+/// rate for a track of nothing in particular.
+pub const RF_SEEN: [f64; Class::COUNT] = [0.8, 0.3, 0.001, 0.05, 0.5, 0.05];
 
 /// Probability that an acoustic sensor hears a track of each class: engines and rotors
 /// are loud; birds and balloons silent.

@@ -160,11 +160,11 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
-    /// Class name in truth lines.
+    /// Class name in truth lines (skyfence's class names).
     pub fn class(self) -> &'static str {
         match self {
-            Self::Quadcopter | Self::FpvFibre => "drone",
-            Self::Shahed | Self::Gerbera => "drone",
+            Self::Quadcopter | Self::FpvFibre => "drone_rotary",
+            Self::Shahed | Self::Gerbera => "drone_fixed_wing",
             Self::Bird => "bird",
             Self::Balloon => "balloon",
             Self::Aircraft => "aircraft",

@@ -394,10 +394,13 @@ impl SimSensor {
                 if rx < p.sensitivity_dbm {
                     return None;
                 }
+                // A drone control link is recognised as one; a cellular modem or GPS
+                // tracker (Shahed variants, decoys, balloons) is only an emitter.
+                let class = (tg.kind == TargetKind::Quadcopter).then_some("drone");
                 Some(Measured::Bearing {
                     azimuth_deg: (az_deg + p.sigma_azimuth_deg * self.gauss()).rem_euclid(360.0),
                     elevation_deg: None,
-                    class: Some("drone"),
+                    class,
                 })
             }
             SensorKindSpec::Acoustic => {
@@ -616,14 +619,8 @@ impl SimSensor {
 }
 
 impl Target {
-    /// Class a camera recognises.
+    /// Class a camera recognises (and the truth's class).
     pub fn kind_class(&self) -> &'static str {
-        match self.kind {
-            TargetKind::Aircraft => "aircraft",
-            TargetKind::Bird => "bird",
-            TargetKind::Balloon => "balloon",
-            TargetKind::Quadcopter | TargetKind::FpvFibre => "drone_rotary",
-            TargetKind::Shahed | TargetKind::Gerbera => "drone_fixed_wing",
-        }
+        self.kind.class()
     }
 }

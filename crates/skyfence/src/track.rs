@@ -28,6 +28,10 @@ pub struct TrackArgs {
     /// Tracker configuration (TOML; see docs/tracker-config.md).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The wind as FROM_DEG,SPEED_MPS (where it blows from, clockwise from true north,
+    /// and its speed), so speeds are judged through the air; overrides the config's.
+    #[arg(long, value_parser = parse_wind)]
+    wind: Option<(f64, f64)>,
     /// What to do with a bad input line.
     #[arg(long, value_enum, default_value_t = OnError::Fail)]
     on_error: OnError,
@@ -56,6 +60,25 @@ pub fn parse_origin(s: &str) -> Result<Lla, String> {
             .map_err(|_| format!("`{p}` is not a number"))?;
     }
     Lla::try_from_degrees(v[0], v[1], v[2]).map_err(|e| e.to_string())
+}
+
+pub fn parse_wind(s: &str) -> Result<(f64, f64), String> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let [from, speed] = parts[..] else {
+        return Err("expected FROM_DEG,SPEED_MPS, for example 45,7".into());
+    };
+    let from: f64 = from
+        .parse()
+        .map_err(|_| format!("`{from}` is not a number of degrees"))?;
+    let speed: f64 = speed
+        .parse()
+        .map_err(|_| format!("`{speed}` is not a speed in m/s"))?;
+    if !(from.is_finite() && speed.is_finite() && (0.0..100.0).contains(&speed)) {
+        return Err(format!(
+            "wind {from},{speed} is not a direction in degrees and a speed in m/s (0 to 100)"
+        ));
+    }
+    Ok((from, speed))
 }
 
 pub fn load_config(path: Option<&PathBuf>) -> Result<TrackerConfig> {
@@ -105,7 +128,11 @@ const OUTPUT_CHUNK: usize = 1 << 14;
 const INPUT_CHUNK: usize = 1 << 14;
 
 pub fn run(args: TrackArgs) -> Result<()> {
-    let cfg = load_config(args.config.as_ref())?;
+    let mut cfg = load_config(args.config.as_ref())?;
+    if let Some((from, speed)) = args.wind {
+        cfg.classification.wind_from_deg = Some(from);
+        cfg.classification.wind_speed_mps = Some(speed);
+    }
     let sensors = load_sensors(args.sensors.as_ref())?;
     let mut tracker = Tracker::new(cfg, args.origin.or(sensors.origin()), &sensors)?;
     let mut parser = DetectionParser::new(sensors);

@@ -128,19 +128,23 @@ pub struct Tracker {
     associator: Associator,
     grid: SpatialGrid,
     seed_grid: SpatialGrid,
+    /// Per-batch buffers kept between batches: a scan's items and predictions run to
+    /// tens of megabytes, and fresh pages cost more than the work done in them.
+    items_buf: Vec<BatchItem>,
+    predicted_buf: Vec<Option<ImmState>>,
     company_grid: SpatialGrid,
     last_company_s: Option<f64>,
     reports: Vec<TrackReport>,
 }
 
 /// Everything known about one detection in a batch.
-struct BatchItem<'a> {
+#[derive(Debug, Clone)]
+struct BatchItem {
     model: MeasurementModel,
     position: Option<Vector3<f64>>,
     lambda: f64,
-    attributes: Option<&'a Attributes>,
-    /// The cooperative claim the detection makes, for ADS-B and Remote ID sensors.
-    claim: Option<CooperativeReport<'a>>,
+    /// Index of the detection in the batch (for its attributes).
+    det: u32,
 }
 
 /// The claim a cooperative sensor's detection makes, if it names an identity.
@@ -227,6 +231,8 @@ impl Tracker {
             associator: Associator::new(),
             grid: SpatialGrid::new(),
             seed_grid: SpatialGrid::new(),
+            items_buf: Vec::new(),
+            predicted_buf: Vec::new(),
             company_grid: SpatialGrid::new(),
             last_company_s: None,
             reports: Vec::new(),
@@ -527,26 +533,26 @@ impl Tracker {
     fn process_batch(&mut self, t: f64, sensor: SensorIndex, dets: &[&Detection]) {
         self.stats.batches += 1;
         let ctx = self.sensor(sensor);
-        let items: Vec<BatchItem> = dets
-            .iter()
-            .filter_map(|d| {
-                let model = self.to_model(&ctx, &d.measurement)?;
-                let lambda = self.lambda(&model);
-                let attributes = d.attributes.as_deref();
-                Some(BatchItem {
-                    position: model.position_site_m(),
-                    model,
-                    lambda,
-                    attributes,
-                    claim: claim_of(ctx.kind, attributes),
-                })
+        let mut items = std::mem::take(&mut self.items_buf);
+        items.clear();
+        items.extend(dets.iter().enumerate().filter_map(|(i, d)| {
+            let model = self.to_model(&ctx, &d.measurement)?;
+            let lambda = self.lambda(&model);
+            Some(BatchItem {
+                position: model.position_site_m(),
+                model,
+                lambda,
+                det: i as u32,
             })
-            .collect();
+        }));
+        let attributes_of = |item: &BatchItem| dets[item.det as usize].attributes.as_deref();
         let life = self.cfg.management.mean_target_life_s;
 
         // Gating: cheap predicted horizontal positions and variances, a grid over the
         // batch's positions, then exact innovation statistics for surviving pairs.
-        let mut predicted: Vec<Option<ImmState>> = vec![None; self.tracks.len()];
+        let mut predicted = std::mem::take(&mut self.predicted_buf);
+        predicted.clear();
+        predicted.resize(self.tracks.len(), None);
         let mut gated: Vec<Gated> = Vec::new();
         let mut lrs: Vec<f64> = Vec::new();
         let max_sigma = items
@@ -631,7 +637,9 @@ impl Tracker {
             };
             for &di in &candidates {
                 let item = &items[di];
-                if let (Some((src, id)), Some(c)) = (established, item.claim) {
+                if let (Some((src, id)), Some(c)) =
+                    (established, claim_of(ctx.kind, attributes_of(item)))
+                {
                     if src == c.source && !id.eq_ignore_ascii_case(c.id.trim()) {
                         continue;
                     }
@@ -688,6 +696,15 @@ impl Tracker {
         for (g, lr) in gated.iter().zip(&lrs) {
             lr_sum[g.detection as usize] += ctx.pd * lr;
         }
+        // Where each track's gated pairs start (`gated` is in track order).
+        let mut gated_start = vec![0u32; self.tracks.len() + 1];
+        for g in &gated {
+            gated_start[g.track as usize + 1] += 1;
+        }
+        for i in 1..gated_start.len() {
+            gated_start[i] += gated_start[i - 1];
+        }
+        let gated_range = |ti: usize| gated_start[ti] as usize..gated_start[ti + 1] as usize;
 
         // Updates.
         let held_height = HeldHeight {
@@ -703,8 +720,7 @@ impl Tracker {
             }
             let mine = &pairs[start..k];
             // Several position plots in one scan's gate: the track is extended (a flock).
-            let gated_here = gated_from(&gated, ti as u32);
-            if gated_here
+            if gated[gated_range(ti)]
                 .iter()
                 .filter(|g| items[g.detection as usize].position.is_some())
                 .count()
@@ -789,25 +805,31 @@ impl Tracker {
                         tr.height_measured |= height;
                         self.stats.associated += 1;
                     }
-                    for &(_, di, b) in mine {
-                        let d = di as usize;
-                        let w = match method {
-                            Method::Gnn => ctx.pd * lr_of(ti as u32, di) / (1.0 + lr_sum[d]),
-                            Method::Jpda { .. } => b,
-                        };
-                        let item = &items[d];
-                        tr.class
-                            .observe_detection(ccfg, t, ctx.kind, item.attributes, w);
-                        match item.claim {
-                            Some(c) => tr.identity.observe_cooperative(t, c, w),
-                            None if w >= 0.5 => tr.identity.observe_independent(t),
-                            None => {}
-                        }
-                    }
                     tr.class
                         .observe_motion(ccfg, &motion_sample(&tr.combined, t, tr.height_measured));
                 }
                 Err(_) => self.stats.numeric_failures += 1,
+            }
+        }
+
+        // Class and identity evidence: every detection that gated with a track counts
+        // for it in proportion to the probability that it was its (its likelihood
+        // share among the tracks it gated with and clutter), not only for the track the
+        // assignment picked: a bearing between a drone and a bird tells each of them
+        // only as much as it could be theirs.
+        let ccfg = &self.cfg.classification;
+        for (ti, tr) in self.tracks.iter_mut().enumerate() {
+            let range = gated_range(ti);
+            for gi in range {
+                let d = gated[gi].detection as usize;
+                let w = ctx.pd * lrs[gi] / (1.0 + lr_sum[d]);
+                let attributes = attributes_of(&items[d]);
+                tr.class.observe_detection(ccfg, t, ctx.kind, attributes, w);
+                match claim_of(ctx.kind, attributes) {
+                    Some(c) => tr.identity.observe_cooperative(t, c, w),
+                    None if w >= 0.5 => tr.identity.observe_independent(t),
+                    None => {}
+                }
             }
         }
 
@@ -817,7 +839,9 @@ impl Tracker {
         let free: Vec<usize> = (0..items.len())
             .filter(|&d| solution.detection_used[d] < 0.5)
             .collect();
-        self.initiate(t, sensor, &items, &free);
+        self.initiate(t, sensor, &items, dets, &free);
+        self.items_buf = items;
+        self.predicted_buf = predicted;
     }
 
     fn in_coverage(&self, ctx: &SensorContext, tr: &Track, t: f64) -> bool {
@@ -896,7 +920,14 @@ impl Tracker {
         self.tracks.retain(|t| t.status != TrackStatus::Deleted);
     }
 
-    fn initiate(&mut self, t: f64, sensor: SensorIndex, items: &[BatchItem<'_>], free: &[usize]) {
+    fn initiate(
+        &mut self,
+        t: f64,
+        sensor: SensorIndex,
+        items: &[BatchItem],
+        dets: &[&Detection],
+        free: &[usize],
+    ) {
         let ic = self.cfg.initiation.clone();
         let mg = self.cfg.management.clone();
         let vmax = ic.max_speed_mps;
@@ -967,7 +998,7 @@ impl Tracker {
                             g,
                             lo,
                             item.model.measures_height() || s.has_height,
-                            Some((kind, item)),
+                            Some((kind, dets[item.det as usize].attributes.as_deref())),
                         );
                         self.seeds[si].used = true;
                         started += 1;
@@ -1018,7 +1049,7 @@ impl Tracker {
                                 g,
                                 mg.bearing_initial_log_odds,
                                 b.elevation_rad.is_some() || other.elevation_rad.is_some(),
-                                Some((kind, item)),
+                                Some((kind, dets[item.det as usize].attributes.as_deref())),
                             );
                             self.bearing_seeds[k].used = true;
                             started = true;
@@ -1042,15 +1073,15 @@ impl Tracker {
         g: Gaussian,
         log_odds: f64,
         height: bool,
-        last: Option<(SensorKind, &BatchItem<'_>)>,
+        last: Option<(SensorKind, Option<&Attributes>)>,
     ) {
         self.stats.tracks_started += 1;
         let state = ImmState::new(g, &self.imm);
         let mut class = ClassState::new();
         let mut identity = IdentityState::new();
-        if let Some((kind, item)) = last {
-            class.observe_detection(&self.cfg.classification, t, kind, item.attributes, 1.0);
-            match item.claim {
+        if let Some((kind, attributes)) = last {
+            class.observe_detection(&self.cfg.classification, t, kind, attributes, 1.0);
+            match claim_of(kind, attributes) {
                 Some(c) => identity.observe_cooperative(t, c, 1.0),
                 None => identity.observe_independent(t),
             }
@@ -1079,7 +1110,7 @@ impl Tracker {
         let ccfg = &self.cfg.classification;
         if self
             .last_company_s
-            .is_some_and(|l| t - l < ccfg.sample_interval_s)
+            .is_some_and(|l| t - l < ccfg.company_interval_s)
             || self.tracks.is_empty()
         {
             return;
@@ -1224,18 +1255,13 @@ fn flag_identity_conflicts(
     }
 }
 
-/// The gated pairs of one track (`gated` is in (track, detection) order).
-fn gated_from(gated: &[Gated], track: u32) -> &[Gated] {
-    let lo = gated.partition_point(|g| g.track < track);
-    let hi = gated.partition_point(|g| g.track <= track);
-    &gated[lo..hi]
-}
-
 /// A track's filtered state as a motion sample for the classifier.
 fn motion_sample(g: &Gaussian, t: f64, height_measured: bool) -> MotionSample {
     let c = &g.cov;
     MotionSample {
         time_s: t,
+        position_m: [g.mean[0], g.mean[1]],
+        sigma_position_m: c[(0, 0)].max(c[(1, 1)]).max(0.0).sqrt(),
         velocity_mps: [g.mean[3], g.mean[4], g.mean[5]],
         height_m: g.mean[2],
         sigma_velocity_mps: c[(3, 3)].max(c[(4, 4)]).max(0.0).sqrt(),
