@@ -80,6 +80,11 @@ const BASELINE_S: f64 = 120.0;
 /// ... used once it spans this long.
 const BASELINE_MIN_S: f64 = 30.0;
 
+/// Straightness is judged once the baseline spans this long ...
+const STRAIGHT_MIN_S: f64 = 60.0;
+/// ... and the path along it is this long.
+const STRAIGHT_MIN_PATH_M: f64 = 300.0;
+
 /// Hints are counted per set of classes they name.
 const HINT_SETS: usize = 6;
 
@@ -437,6 +442,9 @@ impl ClassState {
             if let Some(turn) = self.turn_rate_deg_s() {
                 terms[Evidence::Turning as usize] = lk::TURN.log_likelihood(turn.0, turn.1);
             }
+            if let Some(straight) = self.straightness() {
+                terms[Evidence::Straightness as usize] = lk::straightness_log_likelihood(straight);
+            }
         }
         let hovered = s.hover_seen_s.is_some_and(|h| {
             s.window
@@ -468,6 +476,27 @@ impl ClassState {
         terms[Evidence::Adsb as usize] = s.adsb.log_likelihood(&lk::ADSB_SENT);
         terms[Evidence::RemoteId as usize] = s.remote_id.log_likelihood(&lk::REMOTE_ID_SENT);
         terms
+    }
+
+    /// Net displacement over path length along the long baseline, once it spans a minute
+    /// and the path is long enough to have a shape. Each step's length is corrected for
+    /// the position noise of its ends (which alone would make any path look crooked).
+    fn straightness(&self) -> Option<f64> {
+        let b = &self.0.baseline;
+        let (first, last) = (b.front()?, b.back()?);
+        if last.time_s - first.time_s < STRAIGHT_MIN_S {
+            return None;
+        }
+        let mut path = 0.0;
+        for (p, q) in b.iter().zip(b.iter().skip(1)) {
+            let dx = q.position_m[0] - p.position_m[0];
+            let dy = q.position_m[1] - p.position_m[1];
+            let noise = p.sigma_m * p.sigma_m + q.sigma_m * q.sigma_m;
+            path += (dx * dx + dy * dy - noise).max(0.0).sqrt();
+        }
+        let net = (last.position_m[0] - first.position_m[0])
+            .hypot(last.position_m[1] - first.position_m[1]);
+        (path >= STRAIGHT_MIN_PATH_M).then(|| (net / path).clamp(0.0, 1.0))
     }
 
     /// Mean absolute turn rate over the window's moving samples, and its noise (deg/s).

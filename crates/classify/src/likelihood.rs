@@ -220,6 +220,19 @@ pub const TURN: HalfNormalMixture = HalfNormalMixture {
     range: 90.0,
 };
 
+/// Share of each class that flies straight over two minutes (net displacement over path
+/// length above about 0.85): Shahed-class drones and decoys fly their route; balloons
+/// drift straight downwind; migrating birds mostly keep their heading; manned aircraft
+/// often manoeuvre (circuits, gliders circling in thermals); multirotors go where their
+/// pilot looks. The rest of each class is spread evenly over every straightness.
+pub const STRAIGHT: [f64; Class::COUNT] = [0.4, 0.9, 0.7, 0.5, 0.9, 0.5];
+
+/// Log-likelihood of a straightness `s` in [0, 1] for every class.
+pub fn straightness_log_likelihood(s: f64) -> [f64; Class::COUNT] {
+    let straight = SoftBand::new(0.85, 1.0, 0.03).density(s.clamp(0.0, 1.0), 0.0);
+    STRAIGHT.map(|a| MOTION_WEIGHT * (a * straight + (1.0 - a)).ln())
+}
+
 /// Probability that a track of each class hovers (ground speed under 1.5 m/s) at some
 /// time in a window: multirotors often; balloons in calm air; birds rarely (hovering
 /// kestrels); fixed wings and manned aircraft (gliders included) almost never.

@@ -393,6 +393,8 @@ pub enum Evidence {
     ClimbRate,
     /// Sustained turning (circling).
     Turning,
+    /// How straight the path is over the last two minutes.
+    Straightness,
     /// Hovering or stop-and-go.
     Hovering,
     /// Flying with others at the same velocity (a flock), or alone.
@@ -413,13 +415,14 @@ pub enum Evidence {
 
 impl Evidence {
     /// Number of kinds of evidence.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 13;
     /// Every kind, in index order.
     pub const ALL: [Evidence; Evidence::COUNT] = [
         Evidence::Speed,
         Evidence::Altitude,
         Evidence::ClimbRate,
         Evidence::Turning,
+        Evidence::Straightness,
         Evidence::Hovering,
         Evidence::Flocking,
         Evidence::Rcs,
@@ -437,6 +440,7 @@ impl Evidence {
             Self::Altitude => "altitude",
             Self::ClimbRate => "climb_rate",
             Self::Turning => "turning",
+            Self::Straightness => "straightness",
             Self::Hovering => "hovering",
             Self::Flocking => "flocking",
             Self::Rcs => "rcs",

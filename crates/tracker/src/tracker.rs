@@ -805,8 +805,10 @@ impl Tracker {
                         tr.height_measured |= height;
                         self.stats.associated += 1;
                     }
-                    tr.class
-                        .observe_motion(ccfg, &motion_sample(&tr.combined, t, tr.height_measured));
+                    tr.class.observe_motion(
+                        ccfg,
+                        &motion_sample(&tr.combined, t, tr.height_measured, self.frame.as_ref()),
+                    );
                 }
                 Err(_) => self.stats.numeric_failures += 1,
             }
@@ -1256,14 +1258,28 @@ fn flag_identity_conflicts(
 }
 
 /// A track's filtered state as a motion sample for the classifier.
-fn motion_sample(g: &Gaussian, t: f64, height_measured: bool) -> MotionSample {
+///
+/// Height is above the site origin's ellipsoid height, along the local vertical under
+/// the track: the site frame's up axis leaves the Earth with distance (an aircraft 100
+/// km out is almost 800 m "below" the site's horizontal plane), so its z is no height.
+fn motion_sample(
+    g: &Gaussian,
+    t: f64,
+    height_measured: bool,
+    frame: Option<&LocalFrame>,
+) -> MotionSample {
     let c = &g.cov;
+    let height_m = frame.map_or(g.mean[2], |f| {
+        f.enu_to_lla(geodesy::Enu(Vector3::new(g.mean[0], g.mean[1], g.mean[2])))
+            .alt_m
+            - f.origin().alt_m
+    });
     MotionSample {
         time_s: t,
         position_m: [g.mean[0], g.mean[1]],
         sigma_position_m: c[(0, 0)].max(c[(1, 1)]).max(0.0).sqrt(),
         velocity_mps: [g.mean[3], g.mean[4], g.mean[5]],
-        height_m: g.mean[2],
+        height_m,
         sigma_velocity_mps: c[(3, 3)].max(c[(4, 4)]).max(0.0).sqrt(),
         sigma_vertical_velocity_mps: c[(5, 5)].max(0.0).sqrt(),
         sigma_height_m: c[(2, 2)].max(0.0).sqrt(),
