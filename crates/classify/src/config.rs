@@ -125,7 +125,7 @@ impl Default for ClassifierConfig {
             company_height_m: 200.0,
             company_speed_mps: 5.0,
             identity_timeout_s: 60.0,
-            spoof_missed_scans: 5,
+            spoof_missed_scans: 8,
         }
     }
 }

@@ -6,12 +6,17 @@ use model::{Class, Identity, IdentitySource, TrackFlags};
 struct Claim {
     id: String,
     source: IdentitySource,
-    /// Sum of the association weights of its reports.
+    /// Sum of the association weights of its reports, faded with
+    /// [`CLAIM_MEMORY_S`] so that a track which swapped objects takes on the
+    /// identity its reports now carry.
     weight: f64,
     last_s: f64,
     callsign: Option<String>,
     operator_deg: Option<[f64; 2]>,
 }
+
+/// Time constant of a claim's weight, s.
+const CLAIM_MEMORY_S: f64 = 20.0;
 
 /// Most claims a track remembers; a track that collects more is confused anyway.
 const MAX_CLAIMS: usize = 4;
@@ -80,7 +85,8 @@ impl IdentityState {
                 &mut self.claims[n]
             }
         };
-        claim.weight += weight.min(1.0);
+        let dt = (t - claim.last_s).max(0.0);
+        claim.weight = claim.weight * (-dt / CLAIM_MEMORY_S).exp() + weight.min(1.0);
         claim.last_s = claim.last_s.max(t);
         if let Some(cs) = r.callsign.map(str::trim).filter(|c| !c.is_empty()) {
             claim.callsign = Some(cs.to_owned());
@@ -103,12 +109,13 @@ impl IdentityState {
     }
 
     fn current(&self, cfg: &ClassifierConfig, t: f64) -> Option<&Claim> {
+        let faded = |c: &Claim| c.weight * (-(t - c.last_s).max(0.0) / CLAIM_MEMORY_S).exp();
         self.claims
             .iter()
             .filter(|c| t - c.last_s <= cfg.identity_timeout_s)
             .max_by(|a, b| {
-                a.weight
-                    .total_cmp(&b.weight)
+                faded(a)
+                    .total_cmp(&faded(b))
                     .then(a.last_s.total_cmp(&b.last_s))
             })
     }
@@ -128,8 +135,8 @@ impl IdentityState {
         })
     }
 
-    /// An identity established by at least two reports: a cooperative report naming
-    /// another identity of the same system cannot be this track's.
+    /// An identity established by at least two recent reports (association favours
+    /// its reports on this track).
     pub fn established(&self, cfg: &ClassifierConfig, t: f64) -> Option<(IdentitySource, &str)> {
         self.current(cfg, t)
             .filter(|c| c.weight >= 1.5)

@@ -163,6 +163,11 @@ fn claim_of(kind: SensorKind, a: Option<&Attributes>) -> Option<CooperativeRepor
     })
 }
 
+/// How much a matching cooperative address favours a report's own track in
+/// association (and a different one disfavours it): a likelihood ratio of 100, so an
+/// address outweighs a few sigmas of position but not a report far outside the gate.
+const IDENTITY_MATCH_NATS: f64 = 4.6;
+
 /// Effective Earth radius for radio propagation (4/3 Earth), metres.
 const RADIO_EARTH_RADIUS_M: f64 = 4.0 / 3.0 * 6_371_000.0;
 
@@ -613,8 +618,9 @@ impl Tracker {
         for (ti, tr) in self.tracks.iter().enumerate() {
             let dt = t - tr.time_s;
             let (px, py, r) = discs[ti];
-            // A cooperative report naming another identity of the same system than the
-            // one this track has established cannot be this track's.
+            // A cooperative report is likelier its own identity's track than another's:
+            // the address weighs in the association, as a likelihood ratio, without
+            // being able to pin a report to a track that has swapped objects.
             let established = tr.identity.established(ccfg, t);
             candidates.clear();
             if any_position {
@@ -637,13 +643,16 @@ impl Tracker {
             };
             for &di in &candidates {
                 let item = &items[di];
-                if let (Some((src, id)), Some(c)) =
-                    (established, claim_of(ctx.kind, attributes_of(item)))
-                {
-                    if src == c.source && !id.eq_ignore_ascii_case(c.id.trim()) {
-                        continue;
+                let identity_score = match (established, claim_of(ctx.kind, attributes_of(item))) {
+                    (Some((src, id)), Some(c)) if src == c.source => {
+                        if id.eq_ignore_ascii_case(c.id.trim()) {
+                            IDENTITY_MATCH_NATS
+                        } else {
+                            -IDENTITY_MATCH_NATS
+                        }
                     }
-                }
+                    _ => 0.0,
+                };
                 let Ok(Some(inn)) = pred.gate(&item.model, &self.gate) else {
                     continue;
                 };
@@ -651,7 +660,7 @@ impl Tracker {
                 gated.push(Gated {
                     track: ti as u32,
                     detection: di as u32,
-                    score: (ctx.pd * lr).max(1e-300).ln(),
+                    score: (ctx.pd * lr).max(1e-300).ln() + identity_score,
                 });
                 lrs.push(lr);
             }

@@ -70,9 +70,16 @@ impl Run {
 
     /// `skyfence track --sensors` on this run's detections.
     pub fn track(&self) -> &Self {
+        self.track_with(&[])
+    }
+
+    /// `skyfence track --sensors` on this run's detections, with `extra` options.
+    pub fn track_with(&self, extra: &[&str]) -> &Self {
         run_ok(
             bin()
-                .args(["track", "--quiet", "--sensors"])
+                .args(["track", "--quiet"])
+                .args(extra)
+                .arg("--sensors")
                 .arg(&self.sensors)
                 .arg(&self.det)
                 .arg("-o")
