@@ -1,5 +1,5 @@
-//! Developer tasks: `cargo xtask test`, `cargo xtask bench-track`, `cargo xtask
-//! bench-scale`, `cargo xtask eval-realdata`, `cargo xtask scenario-table`.
+//! Developer tasks: `cargo xtask test`, `bench-track`, `bench-scale`, `bench-sim`,
+//! `eval-realdata`, `eval-classify`, `gen-demo`, `scenario-table`.
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
