@@ -3,8 +3,8 @@
 //! per-class confusion, drone recall within the window, birds ever called drones and
 //! time to the right class are summed over the runs and written to
 //! docs/classification-results.md.
-use crate::{build_skyfence, root};
-use anyhow::{bail, Context, Result};
+use crate::{build_skyfence, output, root};
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -22,14 +22,6 @@ pub struct Args {
     /// Write the table to docs/classification-results.md.
     #[arg(long)]
     write: bool,
-}
-
-fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd.output().with_context(|| format!("starting {cmd:?}"))?;
-    if !out.status.success() {
-        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[derive(Default)]

@@ -1,7 +1,7 @@
 //! Runs every library scenario through `skyfence sim`, `skyfence track` and
 //! `skyfence eval`, and writes the results table to docs/scenario-results.md.
-use crate::{build_skyfence, root};
-use anyhow::{bail, Context, Result};
+use crate::{build_skyfence, output, root};
+use anyhow::Result;
 use std::process::Command;
 use std::time::Instant;
 
@@ -13,14 +13,6 @@ pub struct Args {
     /// Runs of the simulator per scenario; the fastest is reported.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
-}
-
-fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd.output().with_context(|| format!("starting {cmd:?}"))?;
-    if !out.status.success() {
-        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 pub fn run(a: Args) -> Result<()> {
