@@ -85,29 +85,6 @@ const STRAIGHT_MIN_S: f64 = 60.0;
 /// ... and the path along it is this long.
 const STRAIGHT_MIN_PATH_M: f64 = 300.0;
 
-/// Hints are counted per set of classes they name.
-const HINT_SETS: usize = 6;
-
-fn hint_set(classes: &[Class]) -> usize {
-    match classes {
-        [Class::DroneRotary, Class::DroneFixedWing] => 0,
-        [c] => 1 + c.index().min(4),
-        _ => 0,
-    }
-}
-
-fn hint_set_classes(i: usize) -> &'static [Class] {
-    const SETS: [&[Class]; HINT_SETS] = [
-        &[Class::DroneRotary, Class::DroneFixedWing],
-        &[Class::DroneRotary],
-        &[Class::DroneFixedWing],
-        &[Class::Bird],
-        &[Class::Aircraft],
-        &[Class::Balloon],
-    ];
-    SETS[i]
-}
-
 /// A fixed-capacity ring buffer: a track's windows never allocate after its start,
 /// and moving a track moves no samples.
 #[derive(Debug, Clone)]
@@ -196,7 +173,7 @@ struct Inner {
     /// Faded sum of weights, weighted sum of RCS dB.
     rcs_weight: f64,
     rcs_sum_db: f64,
-    hints: [f64; HINT_SETS],
+    hints: [f64; lk::HINT_SETS.len()],
     rf: Presence,
     sound: Presence,
     adsb: Presence,
@@ -286,10 +263,19 @@ impl ClassState {
         // A passive RF sensor's class names its emitter's protocol, which the RF term
         // already weighs; counting it again as a hint would count one detection twice.
         if kind != SensorKind::PassiveRf {
-            if let Some(classes) = a.class_hint.as_deref().and_then(lk::hint_classes) {
-                s.hints[hint_set(classes)] += w;
+            if let Some(i) = a.class_hint.as_deref().and_then(lk::hint_set) {
+                s.hints[i] += w;
             }
         }
+    }
+
+    /// Whether a motion sample at `t` would be taken (the previous one is at least the
+    /// sample interval old): callers can skip building one that would not.
+    pub fn wants_motion(&self, cfg: &ClassifierConfig, t: f64) -> bool {
+        self.0
+            .window
+            .back()
+            .is_none_or(|p| t - p.time_s >= cfg.sample_interval_s)
     }
 
     /// A new filtered state of the track. Samples closer than the configured interval
@@ -303,11 +289,11 @@ impl ClassState {
         if !finite {
             return;
         }
-        let s = &mut *self.0;
-        let prev = s.window.back().copied();
-        if prev.is_some_and(|p| m.time_s - p.time_s < cfg.sample_interval_s) {
+        if !self.wants_motion(cfg, m.time_s) {
             return;
         }
+        let s = &mut *self.0;
+        let prev = s.window.back().copied();
         s.cached = None;
         let (mut turn, mut noise) = (f32::NAN, f32::NAN);
         if let Some(p) = prev {
@@ -525,7 +511,7 @@ impl ClassState {
             if n <= 0.0 {
                 continue;
             }
-            let set = hint_set_classes(i);
+            let set = lk::HINT_SETS[i];
             for c in Class::ALL {
                 let p = if c == Class::Unknown {
                     0.5

@@ -283,25 +283,34 @@ pub fn normal_log_density(x: f64, mean: f64, var: f64) -> f64 {
     -0.5 * ((x - mean) * (x - mean) / var + (2.0 * std::f64::consts::PI * var).ln())
 }
 
-/// The classes a sensor's class hint names, or `None` for a hint skyfence does not
-/// know (ignored, not an error: vendors have their own words).
-pub fn hint_classes(hint: &str) -> Option<&'static [Class]> {
-    const DRONE: &[Class] = &[Class::DroneRotary, Class::DroneFixedWing];
-    const ROTARY: &[Class] = &[Class::DroneRotary];
-    const FIXED: &[Class] = &[Class::DroneFixedWing];
-    const BIRD: &[Class] = &[Class::Bird];
-    const AIRCRAFT: &[Class] = &[Class::Aircraft];
-    const BALLOON: &[Class] = &[Class::Balloon];
+/// The sets of classes a sensor's class hint can name; hints are counted per set.
+pub const HINT_SETS: [&[Class]; 6] = [
+    &[Class::DroneRotary, Class::DroneFixedWing],
+    &[Class::DroneRotary],
+    &[Class::DroneFixedWing],
+    &[Class::Bird],
+    &[Class::Aircraft],
+    &[Class::Balloon],
+];
+
+/// Which of [`HINT_SETS`] a sensor's class hint names, or `None` for a hint skyfence
+/// does not know (ignored, not an error: vendors have their own words).
+pub fn hint_set(hint: &str) -> Option<usize> {
     let h = hint.trim().to_ascii_lowercase();
     Some(match h.as_str() {
-        "drone" | "uav" | "uas" | "suas" => DRONE,
-        "drone_rotary" | "rotary" | "multirotor" | "quadcopter" | "fpv" => ROTARY,
-        "drone_fixed_wing" | "fixed_wing" | "shahed" | "geran" | "gerbera" | "decoy" => FIXED,
-        "bird" | "birds" | "flock" => BIRD,
-        "aircraft" | "manned" | "airplane" | "aeroplane" | "helicopter" | "glider" => AIRCRAFT,
-        "balloon" => BALLOON,
+        "drone" | "uav" | "uas" | "suas" => 0,
+        "drone_rotary" | "rotary" | "multirotor" | "quadcopter" | "fpv" => 1,
+        "drone_fixed_wing" | "fixed_wing" | "shahed" | "geran" | "gerbera" | "decoy" => 2,
+        "bird" | "birds" | "flock" => 3,
+        "aircraft" | "manned" | "airplane" | "aeroplane" | "helicopter" | "glider" => 4,
+        "balloon" => 5,
         _ => return None,
     })
+}
+
+/// The classes a sensor's class hint names (see [`hint_set`]).
+pub fn hint_classes(hint: &str) -> Option<&'static [Class]> {
+    hint_set(hint).map(|i| HINT_SETS[i])
 }
 
 #[cfg(test)]

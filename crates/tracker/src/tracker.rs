@@ -643,8 +643,10 @@ impl Tracker {
             };
             for &di in &candidates {
                 let item = &items[di];
-                let identity_score = match (established, claim_of(ctx.kind, attributes_of(item))) {
-                    (Some((src, id)), Some(c)) if src == c.source => {
+                let claim =
+                    established.and_then(|e| Some((e, claim_of(ctx.kind, attributes_of(item))?)));
+                let identity_score = match claim {
+                    Some(((src, id), c)) if src == c.source => {
                         if id.eq_ignore_ascii_case(c.id.trim()) {
                             IDENTITY_MATCH_NATS
                         } else {
@@ -814,10 +816,18 @@ impl Tracker {
                         tr.height_measured |= height;
                         self.stats.associated += 1;
                     }
-                    tr.class.observe_motion(
-                        ccfg,
-                        &motion_sample(&tr.combined, t, tr.height_measured, self.frame.as_ref()),
-                    );
+                    // A sample costs a geodetic conversion: build it only when taken.
+                    if tr.class.wants_motion(ccfg, t) {
+                        tr.class.observe_motion(
+                            ccfg,
+                            &motion_sample(
+                                &tr.combined,
+                                t,
+                                tr.height_measured,
+                                self.frame.as_ref(),
+                            ),
+                        );
+                    }
                 }
                 Err(_) => self.stats.numeric_failures += 1,
             }
