@@ -1,10 +1,11 @@
+use crate::flat::{self, Value};
 use crate::{blame_field, ParseError};
 use geodesy::Lla;
 use model::{Attributes, Detection, Measurement, Sensor, SensorIndex, SensorTable};
 use serde::Deserialize;
 use std::borrow::Cow;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, Default, PartialEq)]
 struct Raw<'a> {
     time_s: Option<f64>,
     #[serde(borrow)]
@@ -57,6 +58,93 @@ const NUMERIC: &[&str] = &[
     "operator_lon_deg",
 ];
 const STRINGS: &[&str] = &["sensor", "id", "class", "callsign"];
+
+/// The [`Raw`] of a line in the common flat shape, by the hand-written scanner (see
+/// `flat.rs`); `None` for any other shape, including everything serde would refuse
+/// (a duplicate known key, a known key with a value of the wrong type).
+fn scan_flat(line: &[u8]) -> Option<Raw<'_>> {
+    let mut raw = Raw::default();
+    let mut seen = 0u32;
+    flat::scan(line, |key, value| {
+        // Indices: NUMERIC's order, then STRINGS' from 19.
+        let k: u32 = match key {
+            b"time_s" => 0,
+            b"x_m" => 1,
+            b"y_m" => 2,
+            b"z_m" => 3,
+            b"sigma_m" => 4,
+            b"lat_deg" => 5,
+            b"lon_deg" => 6,
+            b"alt_m" => 7,
+            b"range_m" => 8,
+            b"azimuth_deg" => 9,
+            b"elevation_deg" => 10,
+            b"sigma_range_m" => 11,
+            b"sigma_azimuth_deg" => 12,
+            b"sigma_elevation_deg" => 13,
+            b"rcs_dbsm" => 14,
+            b"radial_velocity_mps" => 15,
+            b"snr_db" => 16,
+            b"operator_lat_deg" => 17,
+            b"operator_lon_deg" => 18,
+            b"sensor" => 19,
+            b"id" => 20,
+            b"class" => 21,
+            b"callsign" => 22,
+            // Unknown fields are ignored, as serde ignores them.
+            _ => return Some(()),
+        };
+        if seen & (1 << k) != 0 {
+            return None;
+        }
+        seen |= 1 << k;
+        match value {
+            Value::Null => Some(()),
+            Value::Number(text) if k < 19 => {
+                let v: f64 = text.parse().ok()?;
+                // Overflow to infinity is the general parser's to report.
+                if !v.is_finite() {
+                    return None;
+                }
+                let slot = match k {
+                    0 => &mut raw.time_s,
+                    1 => &mut raw.x_m,
+                    2 => &mut raw.y_m,
+                    3 => &mut raw.z_m,
+                    4 => &mut raw.sigma_m,
+                    5 => &mut raw.lat_deg,
+                    6 => &mut raw.lon_deg,
+                    7 => &mut raw.alt_m,
+                    8 => &mut raw.range_m,
+                    9 => &mut raw.azimuth_deg,
+                    10 => &mut raw.elevation_deg,
+                    11 => &mut raw.sigma_range_m,
+                    12 => &mut raw.sigma_azimuth_deg,
+                    13 => &mut raw.sigma_elevation_deg,
+                    14 => &mut raw.rcs_dbsm,
+                    15 => &mut raw.radial_velocity_mps,
+                    16 => &mut raw.snr_db,
+                    17 => &mut raw.operator_lat_deg,
+                    _ => &mut raw.operator_lon_deg,
+                };
+                *slot = Some(v);
+                Some(())
+            }
+            Value::Text(text) if k >= 19 => {
+                let slot = match k {
+                    19 => &mut raw.sensor,
+                    20 => &mut raw.id,
+                    21 => &mut raw.class,
+                    _ => &mut raw.callsign,
+                };
+                *slot = Some(Cow::Borrowed(text));
+                Some(())
+            }
+            _ => None,
+        }
+    })?;
+    Some(raw)
+}
 
 // Plausibility bounds: values beyond them are almost always wrong units (kilometres
 // for metres, radians for degrees in a sigma) and are refused with a hint.
@@ -149,9 +237,12 @@ impl DetectionParser {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        // sonic-rs (SIMD) parses the hot path; a failure is explained with serde_json.
-        let raw: Raw<'_> = sonic_rs::from_slice(line)
-            .map_err(|e| blame_field(line, line_no, NUMERIC, STRINGS, &e))?;
+        let raw = match scan_flat(line) {
+            Some(raw) => raw,
+            // Other shapes go through sonic-rs; a failure is explained with serde_json.
+            None => sonic_rs::from_slice(line)
+                .map_err(|e| blame_field(line, line_no, NUMERIC, STRINGS, &e))?,
+        };
         for (name, v) in [
             ("time_s", raw.time_s),
             ("x_m", raw.x_m),
@@ -415,5 +506,75 @@ impl DetectionParser {
             measurement,
             attributes,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Keys the contract knows, one it does not, and one it knows as text.
+    const KEYS: &[&str] = &[
+        "time_s",
+        "x_m",
+        "y_m",
+        "sigma_m",
+        "range_m",
+        "azimuth_deg",
+        "rcs_dbsm",
+        "snr_db",
+        "sensor",
+        "id",
+        "class",
+        "callsign",
+        "vendor_x",
+    ];
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => any::<f64>().prop_filter("finite", |v| v.is_finite()).prop_map(|v| serde_json::to_string(&v).unwrap_or_default()),
+            2 => (-100_000i64..100_000).prop_map(|v| v.to_string()),
+            1 => Just("null".to_string()),
+            // Strings, some with escapes or non-ASCII text.
+            3 => "[a-zA-Z0-9 _\\-é\"\\\\]{0,10}".prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+            1 => Just("1e999".to_string()),
+            1 => Just("[1,2]".to_string()),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the scanner accepts, the general parser accepts and reads the same
+        /// way; and plain lines (no escapes, no duplicate or mistyped keys, no nesting)
+        /// are all taken by the scanner.
+        #[test]
+        fn scanner_agrees_with_the_general_parser(
+            fields in proptest::collection::vec((0..KEYS.len(), value(), " {0,2}"), 0..8)
+        ) {
+            let body: Vec<String> = fields
+                .iter()
+                .map(|(k, v, ws)| format!("{ws}\"{}\"{ws}:{ws}{v}", KEYS[*k]))
+                .collect();
+            let line = format!("{{{}}}", body.join(","));
+            let general: Result<Raw<'_>, _> = sonic_rs::from_slice(line.as_bytes());
+            match scan_flat(line.as_bytes()) {
+                Some(fast) => {
+                    let general = general.map_err(|e| e.to_string());
+                    prop_assert_eq!(Ok(fast), general);
+                }
+                None => {
+                    let mut keys: Vec<usize> = fields.iter().map(|f| f.0).collect();
+                    keys.sort_unstable();
+                    let dup = keys.windows(2).any(|w| w[0] == w[1] && w[0] != KEYS.len() - 1);
+                    let plain = fields.iter().all(|(k, v, _)| {
+                        let text_key = (8..12).contains(k);
+                        let is_text = v.starts_with('"');
+                        let simple = !v.contains('\\') && v.is_ascii() && v != "1e999" && !v.starts_with('[');
+                        simple && (v == "null" || *k == KEYS.len() - 1 || text_key == is_text)
+                    });
+                    prop_assert!(dup || !plain, "scanner refused a plain line: {}", line);
+                }
+            }
+        }
     }
 }

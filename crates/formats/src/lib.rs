@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod detections;
+mod flat;
 mod mtt;
 mod records;
 mod sensors;

@@ -51,6 +51,84 @@ fn round_to(v: f64, scale: f64) -> f64 {
     (v * scale).round() / scale
 }
 
+/// Metres, m/s and m² are written to the millimetre: the best sensors measure to
+/// decimetres, and seventeen significant digits made lines three times longer (and the
+/// writing a fifth of a short run) for nothing a reader could use.
+const MM: f64 = 1e3;
+/// Degrees to 1e-8 (about a millimetre on the ground).
+const DEG: f64 = 1e8;
+/// Probability of existence to 1e-6 (confirmation and deletion thresholds are read to
+/// a few digits).
+const EXISTENCE: f64 = 1e6;
+
+/// A length, speed or area as written.
+fn mm(v: f64) -> f64 {
+    round_to(v, MM)
+}
+
+const POW10: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// Appends `v` rounded to `decimals` (at most 8) places, byte for byte as serde_json
+/// prints `round_to(v, 10^decimals)`.
+///
+/// Hand-written because general float printing (finding the shortest digits that read
+/// back to the same f64) was a tenth of a short run: a value already rounded to a few
+/// decimals is printed exactly by its integer digits. That holds while the f64 spacing
+/// near the value is far below one unit of the last decimal and
+/// the value is printed without an exponent (not below 1e-3); elsewhere the general
+/// printer runs. Tests compare it with serde_json.
+fn push_rounded(buf: &mut Vec<u8>, f: &mut zmij::Buffer, v: f64, decimals: usize) {
+    let decimals = decimals.min(8);
+    let unit = POW10[decimals];
+    let scale = unit as f64;
+    let k = (v * scale).round();
+    let r = k / scale;
+    if !r.is_finite() {
+        buf.extend_from_slice(b"null");
+        return;
+    }
+    let (a, n) = (r.abs(), k.abs());
+    // Below 2^50 units the integer is exact and the f64 spacing near `r` is under a
+    // quarter of the last decimal, so no other decimal of as few places reads back as
+    // `r`: its shortest digits are these.
+    if !((a >= 1e-3 || a == 0.0) && n < 1.0e15) {
+        buf.extend_from_slice(f.format_finite(r).as_bytes());
+        return;
+    }
+    if r.is_sign_negative() {
+        buf.push(b'-');
+    }
+    let n = n as u64;
+    let (int, frac) = (n / unit, n % unit);
+    buf.extend_from_slice(itoa::Buffer::new().format(int).as_bytes());
+    buf.push(b'.');
+    if frac == 0 {
+        buf.push(b'0');
+        return;
+    }
+    let mut digits = [b'0'; 8];
+    let mut x = frac;
+    for d in digits[..decimals].iter_mut().rev() {
+        *d = b'0' + (x % 10) as u8;
+        x /= 10;
+    }
+    let mut len = decimals;
+    while len > 1 && digits[len - 1] == b'0' {
+        len -= 1;
+    }
+    buf.extend_from_slice(&digits[..len]);
+}
+
 /// One line of track output (`docs/formats.md`).
 #[derive(Debug, Serialize)]
 pub struct TrackLine {
@@ -115,20 +193,20 @@ impl From<&TrackReport> for TrackLine {
             time_s: r.time_s,
             track: r.track,
             status: r.status.as_str(),
-            x_m: r.position_m[0],
-            y_m: r.position_m[1],
-            z_m: r.position_m[2],
-            vx_mps: r.velocity_mps[0],
-            vy_mps: r.velocity_mps[1],
-            vz_mps: r.velocity_mps[2],
-            sigma_x_m: c[0].max(0.0).sqrt(),
-            sigma_y_m: c[3].max(0.0).sqrt(),
-            sigma_z_m: c[5].max(0.0).sqrt(),
-            cov_m2: c,
-            lat_deg: r.lla.map(|l| l.lat_deg()),
-            lon_deg: r.lla.map(|l| l.lon_deg()),
-            alt_m: r.lla.map(|l| l.alt_m),
-            existence: r.existence,
+            x_m: mm(r.position_m[0]),
+            y_m: mm(r.position_m[1]),
+            z_m: mm(r.position_m[2]),
+            vx_mps: mm(r.velocity_mps[0]),
+            vy_mps: mm(r.velocity_mps[1]),
+            vz_mps: mm(r.velocity_mps[2]),
+            sigma_x_m: mm(c[0].max(0.0).sqrt()),
+            sigma_y_m: mm(c[3].max(0.0).sqrt()),
+            sigma_z_m: mm(c[5].max(0.0).sqrt()),
+            cov_m2: c.map(mm),
+            lat_deg: r.lla.map(|l| round_to(l.lat_deg(), DEG)),
+            lon_deg: r.lla.map(|l| round_to(l.lon_deg(), DEG)),
+            alt_m: r.lla.map(|l| mm(l.alt_m)),
+            existence: round_to(r.existence, EXISTENCE),
             updates: r.updates,
             last_update_s: r.last_update_s,
             class: r.classification.class.as_str(),
@@ -190,6 +268,11 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
             buf.extend_from_slice(b"null");
         }
     };
+    let mut g = zmij::Buffer::new();
+    let mut fixed = |buf: &mut Vec<u8>, key: &[u8], v: f64, decimals: usize| {
+        buf.extend_from_slice(key);
+        push_rounded(buf, &mut g, v, decimals);
+    };
     num(buf, b"{\"time_s\":", r.time_s);
     buf.extend_from_slice(b",\"track\":");
     buf.extend_from_slice(itoa::Buffer::new().format(r.track).as_bytes());
@@ -197,25 +280,25 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
     // Status names are fixed ASCII words, so they need no escaping.
     buf.extend_from_slice(r.status.as_str().as_bytes());
     buf.push(b'"');
-    num(buf, b",\"x_m\":", r.position_m[0]);
-    num(buf, b",\"y_m\":", r.position_m[1]);
-    num(buf, b",\"z_m\":", r.position_m[2]);
-    num(buf, b",\"vx_mps\":", r.velocity_mps[0]);
-    num(buf, b",\"vy_mps\":", r.velocity_mps[1]);
-    num(buf, b",\"vz_mps\":", r.velocity_mps[2]);
-    num(buf, b",\"sigma_x_m\":", c[0].max(0.0).sqrt());
-    num(buf, b",\"sigma_y_m\":", c[3].max(0.0).sqrt());
-    num(buf, b",\"sigma_z_m\":", c[5].max(0.0).sqrt());
+    fixed(buf, b",\"x_m\":", r.position_m[0], 3);
+    fixed(buf, b",\"y_m\":", r.position_m[1], 3);
+    fixed(buf, b",\"z_m\":", r.position_m[2], 3);
+    fixed(buf, b",\"vx_mps\":", r.velocity_mps[0], 3);
+    fixed(buf, b",\"vy_mps\":", r.velocity_mps[1], 3);
+    fixed(buf, b",\"vz_mps\":", r.velocity_mps[2], 3);
+    fixed(buf, b",\"sigma_x_m\":", c[0].max(0.0).sqrt(), 3);
+    fixed(buf, b",\"sigma_y_m\":", c[3].max(0.0).sqrt(), 3);
+    fixed(buf, b",\"sigma_z_m\":", c[5].max(0.0).sqrt(), 3);
     for (i, v) in c.iter().enumerate() {
-        num(buf, if i == 0 { b",\"cov_m2\":[" } else { b"," }, *v);
+        fixed(buf, if i == 0 { b",\"cov_m2\":[" } else { b"," }, *v, 3);
     }
     buf.push(b']');
     if let Some(l) = r.lla {
-        num(buf, b",\"lat_deg\":", l.lat_deg());
-        num(buf, b",\"lon_deg\":", l.lon_deg());
-        num(buf, b",\"alt_m\":", l.alt_m);
+        fixed(buf, b",\"lat_deg\":", l.lat_deg(), 8);
+        fixed(buf, b",\"lon_deg\":", l.lon_deg(), 8);
+        fixed(buf, b",\"alt_m\":", l.alt_m, 3);
     }
-    num(buf, b",\"existence\":", r.existence);
+    fixed(buf, b",\"existence\":", r.existence, 6);
     buf.extend_from_slice(b",\"updates\":");
     buf.extend_from_slice(itoa::Buffer::new().format(r.updates).as_bytes());
     num(buf, b",\"last_update_s\":", r.last_update_s);
@@ -232,7 +315,7 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
         b",\"unknown\":",
     ];
     for (key, c) in keys.iter().zip(Class::ALL) {
-        num(buf, key, round_to(k.probabilities[c.index()], 1000.0));
+        fixed(buf, key, k.probabilities[c.index()], 3);
     }
     buf.extend_from_slice(b"},\"class_evidence\":[");
     for (i, (e, w)) in k.evidence.iter().flatten().enumerate() {
@@ -241,7 +324,7 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
         }
         buf.extend_from_slice(b"{\"evidence\":\"");
         buf.extend_from_slice(e.as_str().as_bytes());
-        num(buf, b"\",\"weight_nats\":", round_to(*w, 100.0));
+        fixed(buf, b"\",\"weight_nats\":", *w, 2);
         buf.push(b'}');
     }
     buf.extend_from_slice(b"],\"identity\":");
@@ -266,4 +349,59 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
         buf.push(b'"');
     }
     buf.extend_from_slice(b"]}\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The integer-digit printer against serde_json's printing of the rounded value,
+    /// at the edges of its range and across every decimal count used.
+    #[test]
+    fn rounded_numbers_print_as_serde_json_does() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1e-3,
+            9.99e-4,
+            1.5e-3,
+            -4e-4,
+            5e-4,
+            0.1,
+            0.15,
+            0.3,
+            1.0,
+            -1.0,
+            2.5,
+            1e9,
+            999_999_999.999_4,
+            -999_999_999.999_6,
+            1e15,
+            123.456789123,
+            45.12345678,
+            -179.99999999,
+            0.999_999_5,
+            1e-8,
+            5e-9,
+            3e-7,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        // A deterministic spread of magnitudes and digits.
+        let mut x = 0.123_456_789_f64;
+        for i in 0..4000 {
+            x = (x * 7.31 + 0.377).fract();
+            let mag = 10f64.powi((i % 24) - 10);
+            values.push(if i % 2 == 0 { x * mag } else { -x * mag });
+        }
+        let mut f = zmij::Buffer::new();
+        for v in values {
+            for d in [2, 3, 6, 8] {
+                let mut got = Vec::new();
+                push_rounded(&mut got, &mut f, v, d);
+                let want = serde_json::to_string(&round_to(v, 10f64.powi(d as i32))).unwrap();
+                assert_eq!(String::from_utf8_lossy(&got), want, "{v} to {d} decimals");
+            }
+        }
+    }
 }

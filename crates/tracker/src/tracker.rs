@@ -132,9 +132,32 @@ pub struct Tracker {
     /// tens of megabytes, and fresh pages cost more than the work done in them.
     items_buf: Vec<BatchItem>,
     predicted_buf: Vec<Option<ImmState>>,
+    scratch: Scratch,
+    batch_buf: Vec<Detection>,
     company_grid: SpatialGrid,
     last_company_s: Option<f64>,
     reports: Vec<TrackReport>,
+}
+
+/// Buffers one batch fills and the next reuses: at scale each is megabytes, and growing
+/// them afresh every scan (copying as they double) cost a tenth of the scan.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    gated: Vec<Gated>,
+    lrs: Vec<f64>,
+    discs: Vec<(f64, f64, f64)>,
+    bearings: Vec<usize>,
+    lr_sum: Vec<f64>,
+    gated_start: Vec<u32>,
+    free: Vec<usize>,
+    initiation: InitiationScratch,
+}
+
+/// The buffers of [`Tracker::initiate`].
+#[derive(Debug, Clone, Default)]
+struct InitiationScratch {
+    new_seeds: Vec<Seed>,
+    near: Vec<usize>,
 }
 
 /// Everything known about one detection in a batch.
@@ -238,6 +261,8 @@ impl Tracker {
             seed_grid: SpatialGrid::new(),
             items_buf: Vec::new(),
             predicted_buf: Vec::new(),
+            scratch: Scratch::default(),
+            batch_buf: Vec::new(),
             company_grid: SpatialGrid::new(),
             last_company_s: None,
             reports: Vec::new(),
@@ -379,7 +404,7 @@ impl Tracker {
     }
 
     fn drain(&mut self, ready: impl Fn(f64) -> bool, emit: &mut dyn FnMut(f64, &[TrackReport])) {
-        let mut batch: Vec<Detection> = Vec::new();
+        let mut batch = std::mem::take(&mut self.batch_buf);
         loop {
             let t = match self.peek_time() {
                 Some(t) if ready(t) => t,
@@ -395,24 +420,34 @@ impl Tracker {
                 }
             }
             // One batch per sensor, sensors in order of first arrival: deterministic.
-            let mut start = 0;
-            let mut order: Vec<SensorIndex> = Vec::new();
-            for d in &batch {
-                if !order.contains(&d.sensor) {
-                    order.push(d.sensor);
+            // A stable sort by that order makes each sensor's detections one slice.
+            if batch.iter().any(|d| d.sensor != batch[0].sensor) {
+                let mut order: Vec<SensorIndex> = Vec::new();
+                for d in &batch {
+                    if !order.contains(&d.sensor) {
+                        order.push(d.sensor);
+                    }
                 }
+                batch.sort_by_key(|d| order.iter().position(|&s| s == d.sensor));
             }
-            for s in order {
-                let group: Vec<&Detection> = batch.iter().filter(|d| d.sensor == s).collect();
-                self.process_batch(t, s, &group);
-                start += group.len();
+            let mut start = 0;
+            while start < batch.len() {
+                let s = batch[start].sensor;
+                let end = start
+                    + batch[start..]
+                        .iter()
+                        .position(|d| d.sensor != s)
+                        .unwrap_or(batch.len() - start);
+                self.process_batch(t, s, &batch[start..end]);
+                start = end;
             }
-            debug_assert_eq!(start, batch.len());
             self.processed_s = Some(t);
             self.observe_company(t);
             self.fill_reports(t);
             emit(t, &self.reports);
         }
+        batch.clear();
+        self.batch_buf = batch;
     }
 
     fn peek_time(&self) -> Option<f64> {
@@ -535,7 +570,7 @@ impl Tracker {
         }
     }
 
-    fn process_batch(&mut self, t: f64, sensor: SensorIndex, dets: &[&Detection]) {
+    fn process_batch(&mut self, t: f64, sensor: SensorIndex, dets: &[Detection]) {
         self.stats.batches += 1;
         let ctx = self.sensor(sensor);
         let mut items = std::mem::take(&mut self.items_buf);
@@ -558,8 +593,19 @@ impl Tracker {
         let mut predicted = std::mem::take(&mut self.predicted_buf);
         predicted.clear();
         predicted.resize(self.tracks.len(), None);
-        let mut gated: Vec<Gated> = Vec::new();
-        let mut lrs: Vec<f64> = Vec::new();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let Scratch {
+            gated,
+            lrs,
+            discs,
+            bearings,
+            lr_sum,
+            gated_start,
+            free,
+            initiation,
+        } = &mut scratch;
+        gated.clear();
+        lrs.clear();
         let max_sigma = items
             .iter()
             .filter_map(|i| i.model.horizontal_sigma_m())
@@ -569,28 +615,22 @@ impl Tracker {
         // Each track's gate as a disc about its combined predicted position, wide enough
         // for every mode's gate (a mode's own gate is centred on its own mean); the 5%
         // margin covers the cheap variance bound.
-        let discs: Vec<(f64, f64, f64)> = self
-            .tracks
-            .iter()
-            .map(|tr| {
-                let dt = t - tr.time_s;
-                let c = &tr.combined;
-                let (cx, cy) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
-                let mut r: f64 = 0.0;
-                for g in &tr.state.modes[..tr.state.n_modes] {
-                    let var = |i: usize| {
-                        g.cov[(i, i)]
-                            + 2.0 * dt * g.cov[(i, i + 3)]
-                            + dt * dt * g.cov[(i + 3, i + 3)]
-                    };
-                    let var_h = var(0).max(var(1)) + self.q_max_h * dt * dt * dt / 3.0;
-                    let off =
-                        (g.mean[0] + g.mean[3] * dt - cx).hypot(g.mean[1] + g.mean[4] * dt - cy);
-                    r = r.max(off + (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05);
-                }
-                (cx, cy, r)
-            })
-            .collect();
+        discs.clear();
+        discs.extend(self.tracks.iter().map(|tr| {
+            let dt = t - tr.time_s;
+            let c = &tr.combined;
+            let (cx, cy) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
+            let mut r: f64 = 0.0;
+            for g in &tr.state.modes[..tr.state.n_modes] {
+                let var = |i: usize| {
+                    g.cov[(i, i)] + 2.0 * dt * g.cov[(i, i + 3)] + dt * dt * g.cov[(i + 3, i + 3)]
+                };
+                let var_h = var(0).max(var(1)) + self.q_max_h * dt * dt * dt / 3.0;
+                let off = (g.mean[0] + g.mean[3] * dt - cx).hypot(g.mean[1] + g.mean[4] * dt - cy);
+                r = r.max(off + (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05);
+            }
+            (cx, cy, r)
+        }));
         if any_position {
             // Cells about the size of a typical gate: a query then touches ~3 rows.
             let mean_r = discs
@@ -607,12 +647,14 @@ impl Tracker {
             );
         }
         // Bearings have no position to index; they are gated against every track.
-        let bearings: Vec<usize> = items
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.position.is_none())
-            .map(|(d, _)| d)
-            .collect();
+        bearings.clear();
+        bearings.extend(
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.position.is_none())
+                .map(|(d, _)| d),
+        );
         let mut candidates: Vec<usize> = Vec::new();
         let ccfg = &self.cfg.classification;
         for (ti, tr) in self.tracks.iter().enumerate() {
@@ -626,7 +668,7 @@ impl Tracker {
             if any_position {
                 self.grid.for_each_within(px, py, r, |d| candidates.push(d));
             }
-            candidates.extend_from_slice(&bearings);
+            candidates.extend_from_slice(bearings);
             if candidates.is_empty() {
                 continue;
             }
@@ -679,7 +721,7 @@ impl Tracker {
             self.tracks.len(),
             items.len(),
             &miss_log,
-            &gated,
+            gated,
             method,
         ) {
             Ok(s) => s,
@@ -703,13 +745,15 @@ impl Tracker {
         // Per detection, the sum of its detected-likelihood ratios over every track it
         // gated with: the probability that it is a given track's (against the others
         // and clutter) weighs its class evidence.
-        let mut lr_sum = vec![0.0; items.len()];
-        for (g, lr) in gated.iter().zip(&lrs) {
+        lr_sum.clear();
+        lr_sum.resize(items.len(), 0.0);
+        for (g, lr) in gated.iter().zip(lrs.iter()) {
             lr_sum[g.detection as usize] += ctx.pd * lr;
         }
         // Where each track's gated pairs start (`gated` is in track order).
-        let mut gated_start = vec![0u32; self.tracks.len() + 1];
-        for g in &gated {
+        gated_start.clear();
+        gated_start.resize(self.tracks.len() + 1, 0);
+        for g in gated.iter() {
             gated_start[g.track as usize + 1] += 1;
         }
         for i in 1..gated_start.len() {
@@ -857,12 +901,12 @@ impl Tracker {
         self.manage(t);
 
         // Initiation from what no track claimed.
-        let free: Vec<usize> = (0..items.len())
-            .filter(|&d| solution.detection_used[d] < 0.5)
-            .collect();
-        self.initiate(t, sensor, &items, dets, &free);
+        free.clear();
+        free.extend((0..items.len()).filter(|&d| solution.detection_used[d] < 0.5));
+        self.initiate(t, sensor, &items, dets, free, initiation);
         self.items_buf = items;
         self.predicted_buf = predicted;
+        self.scratch = scratch;
     }
 
     fn in_coverage(&self, ctx: &SensorContext, tr: &Track, t: f64) -> bool {
@@ -946,9 +990,11 @@ impl Tracker {
         t: f64,
         sensor: SensorIndex,
         items: &[BatchItem],
-        dets: &[&Detection],
+        dets: &[Detection],
         free: &[usize],
+        buffers: &mut InitiationScratch,
     ) {
+        let InitiationScratch { new_seeds, near } = buffers;
         let ic = self.cfg.initiation.clone();
         let mg = self.cfg.management.clone();
         let vmax = ic.max_speed_mps;
@@ -969,8 +1015,7 @@ impl Tracker {
             // Cells the size of the reach of one scan interval at top speed.
             (vmax * ic.window_s.min(2.0)).max(50.0),
         );
-        let mut new_seeds = Vec::new();
-        let mut near: Vec<usize> = Vec::new();
+        new_seeds.clear();
         for &di in free {
             let item = &items[di];
             match (item.position, item.model.position_covariance_site_m2(hvar)) {
@@ -1001,7 +1046,7 @@ impl Tracker {
                             .then(a.cmp(&b))
                     });
                     let mut started = 0;
-                    for &si in &near {
+                    for &si in near.iter() {
                         let s = self.seeds[si];
                         if s.used {
                             continue;
@@ -1083,7 +1128,7 @@ impl Tracker {
                 }
             }
         }
-        self.seeds.extend(new_seeds);
+        self.seeds.append(new_seeds);
     }
 
     /// Starts a tentative track; `last` is the detection that completed it, whose
