@@ -34,10 +34,6 @@ pub struct SoftBand {
     pub soft: f64,
 }
 
-fn logistic(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
-
 impl SoftBand {
     /// A band; `hi > lo` and `soft > 0`.
     pub const fn new(lo: f64, hi: f64, soft: f64) -> Self {
@@ -60,10 +56,17 @@ impl SoftBand {
         let s_meas = sigma.max(0.0) * 3f64.sqrt() / std::f64::consts::PI;
         let s = (self.soft * self.soft + s_meas * s_meas).sqrt();
         let w = self.hi - self.lo;
+        let (ea, eb) = ((-(x - self.lo) / s).exp(), (-(self.hi - x) / s).exp());
         // The exact integral of the product of the two logistic edges over the real
-        // line is w / (1 - exp(-w / s)).
-        let z = w / (1.0 - (-w / s).exp());
-        logistic((x - self.lo) / s) * logistic((self.hi - x) / s) / z
+        // line is w / (1 - exp(-w / s)); exp(-w / s) is the product of the edges'
+        // exponentials (this runs for every band of every track at every report, so
+        // the third exponential is worth saving), unless that product is inf * 0.
+        let mut u = ea * eb;
+        if !u.is_finite() {
+            u = (-w / s).exp();
+        }
+        let z = w / (1.0 - u);
+        1.0 / ((1.0 + ea) * (1.0 + eb) * z)
     }
 }
 
@@ -317,6 +320,33 @@ pub fn hint_classes(hint: &str) -> Option<&'static [Class]> {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    /// The density with its two edge exponentials equals the textbook form (three
+    /// exponentials) and stays a number far outside the band.
+    #[test]
+    fn soft_band_density_matches_its_definition() {
+        let logistic = |z: f64| 1.0 / (1.0 + (-z).exp());
+        let b = SoftBand::new(7.0, 18.0, 1.5);
+        for i in -200..=400 {
+            let x = f64::from(i) * 0.1;
+            for sigma in [0.0, 0.5, 3.0] {
+                let s_meas = sigma * 3f64.sqrt() / std::f64::consts::PI;
+                let s = (1.5f64 * 1.5 + s_meas * s_meas).sqrt();
+                let w = 11.0;
+                let want = logistic((x - 7.0) / s) * logistic((18.0 - x) / s)
+                    / (w / (1.0 - (-w / s).exp()));
+                let got = b.density(x, sigma);
+                assert!((got - want).abs() <= 1e-15 + 1e-12 * want, "{x} {sigma}");
+            }
+        }
+        let sharp = SoftBand::new(0.0, 10.0, 0.001);
+        for x in [-1e6, -5.0, 5.0, 1e6, f64::MAX, -f64::MAX] {
+            let d = sharp.density(x, 0.0);
+            assert!(d.is_finite() && d >= 0.0, "{x}: {d}");
+        }
+        assert!((sharp.density(5.0, 0.0) - 0.1).abs() < 1e-12);
+        assert_eq!(sharp.density(-1e6, 0.0), 0.0);
+    }
 
     #[test]
     fn soft_band_integrates_to_one() {
