@@ -237,31 +237,37 @@ impl DetectionParser {
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
-        let raw = match scan_flat(line) {
-            Some(raw) => raw,
+        let (raw, all_finite) = match scan_flat(line) {
+            // The scanner takes finite numbers only.
+            Some(raw) => (raw, true),
             // Other shapes go through sonic-rs; a failure is explained with serde_json.
-            None => sonic_rs::from_slice(line)
-                .map_err(|e| blame_field(line, line_no, NUMERIC, STRINGS, &e))?,
+            None => (
+                sonic_rs::from_slice(line)
+                    .map_err(|e| blame_field(line, line_no, NUMERIC, STRINGS, &e))?,
+                false,
+            ),
         };
-        for (name, v) in [
-            ("time_s", raw.time_s),
-            ("x_m", raw.x_m),
-            ("y_m", raw.y_m),
-            ("z_m", raw.z_m),
-            ("sigma_m", raw.sigma_m),
-            ("lat_deg", raw.lat_deg),
-            ("lon_deg", raw.lon_deg),
-            ("alt_m", raw.alt_m),
-            ("range_m", raw.range_m),
-            ("azimuth_deg", raw.azimuth_deg),
-            ("elevation_deg", raw.elevation_deg),
-            ("rcs_dbsm", raw.rcs_dbsm),
-            ("radial_velocity_mps", raw.radial_velocity_mps),
-            ("snr_db", raw.snr_db),
-            ("operator_lat_deg", raw.operator_lat_deg),
-            ("operator_lon_deg", raw.operator_lon_deg),
-        ] {
-            finite(line_no, name, v)?;
+        if !all_finite {
+            for (name, v) in [
+                ("time_s", raw.time_s),
+                ("x_m", raw.x_m),
+                ("y_m", raw.y_m),
+                ("z_m", raw.z_m),
+                ("sigma_m", raw.sigma_m),
+                ("lat_deg", raw.lat_deg),
+                ("lon_deg", raw.lon_deg),
+                ("alt_m", raw.alt_m),
+                ("range_m", raw.range_m),
+                ("azimuth_deg", raw.azimuth_deg),
+                ("elevation_deg", raw.elevation_deg),
+                ("rcs_dbsm", raw.rcs_dbsm),
+                ("radial_velocity_mps", raw.radial_velocity_mps),
+                ("snr_db", raw.snr_db),
+                ("operator_lat_deg", raw.operator_lat_deg),
+                ("operator_lon_deg", raw.operator_lon_deg),
+            ] {
+                finite(line_no, name, v)?;
+            }
         }
         let operator_deg = match (raw.operator_lat_deg, raw.operator_lon_deg) {
             (Some(lat), Some(lon)) => {

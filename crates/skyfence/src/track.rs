@@ -169,7 +169,9 @@ pub fn run(args: TrackArgs) -> Result<()> {
     };
 
     let start = Instant::now();
-    let mut line = Vec::with_capacity(512);
+    // A line that spans two reads of the buffer is assembled here; every other line is
+    // parsed where it lies in the reader's buffer, without a copy.
+    let mut carry: Vec<u8> = Vec::with_capacity(512);
     let mut line_no: u64 = 0;
     let mut bytes: u64 = 0;
     let mut rejected: u64 = 0;
@@ -192,25 +194,20 @@ pub fn run(args: TrackArgs) -> Result<()> {
         track_lines += reports.len() as u64;
     };
     let mut failure: Option<anyhow::Error> = None;
-    loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .with_context(|| format!("reading {} after line {line_no}", args.input))?;
-        if n == 0 {
-            break;
-        }
+    // One line (with or without its newline): parse, track, count a rejection. False
+    // when the run must stop.
+    let mut handle = |line: &[u8]| -> bool {
         line_no += 1;
-        bytes += n as u64;
+        bytes += line.len() as u64;
         if let Some(pb) = &progress {
             if line_no.is_multiple_of(4096) {
                 pb.set_position(bytes);
             }
         }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         let outcome = match parser.parse_line(text, line_no) {
-            Ok(None) => continue,
+            Ok(None) => return true,
             Ok(Some(det)) => {
                 // A sensor first named in this detection: register it with the tracker
                 // under the same index.
@@ -229,24 +226,68 @@ pub fn run(args: TrackArgs) -> Result<()> {
             }
             Err(e) => Err(anyhow::anyhow!("{e}")),
         };
-        if let Err(e) = outcome {
-            rejected += 1;
-            match args.on_error {
-                OnError::Fail => {
-                    failure = Some(e.context(format!(
-                        "in {} (use --on-error skip to count and skip bad lines)",
-                        args.input
-                    )));
-                    break;
-                }
-                OnError::Skip => {
-                    if rejected <= MAX_LOGGED_REJECTIONS {
-                        tracing::warn!(line = line_no, "rejected: {e:#}");
-                    } else if rejected == MAX_LOGGED_REJECTIONS + 1 {
-                        tracing::warn!("further rejections are counted, not logged");
-                    }
-                }
+        let Err(e) = outcome else {
+            return true;
+        };
+        rejected += 1;
+        match args.on_error {
+            OnError::Fail => {
+                failure = Some(e.context(format!(
+                    "in {} (use --on-error skip to count and skip bad lines)",
+                    args.input
+                )));
+                false
             }
+            OnError::Skip => {
+                if rejected <= MAX_LOGGED_REJECTIONS {
+                    tracing::warn!(line = line_no, "rejected: {e:#}");
+                } else if rejected == MAX_LOGGED_REJECTIONS + 1 {
+                    tracing::warn!("further rejections are counted, not logged");
+                }
+                true
+            }
+        }
+    };
+    // Lines handed over so far (the handler keeps its own count for its messages).
+    let mut lines_read: u64 = 0;
+    loop {
+        let buf = reader
+            .fill_buf()
+            .with_context(|| format!("reading {} after line {lines_read}", args.input))?;
+        if buf.is_empty() {
+            // The last line may lack its newline.
+            if !carry.is_empty() {
+                handle(&carry);
+            }
+            break;
+        }
+        let mut used = 0;
+        let mut go_on = true;
+        for end in memchr::memchr_iter(b'\n', buf) {
+            let piece = &buf[used..=end];
+            used = end + 1;
+            lines_read += 1;
+            go_on = if carry.is_empty() {
+                handle(piece)
+            } else {
+                carry.extend_from_slice(piece);
+                let whole = std::mem::take(&mut carry);
+                let go_on = handle(&whole);
+                carry = whole;
+                carry.clear();
+                go_on
+            };
+            if !go_on {
+                break;
+            }
+        }
+        if go_on {
+            carry.extend_from_slice(&buf[used..]);
+            used = buf.len();
+        }
+        reader.consume(used);
+        if !go_on {
+            break;
         }
     }
     // Whatever was accepted is tracked and written, also when a bad line stopped the run.
