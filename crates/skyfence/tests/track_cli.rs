@@ -151,3 +151,39 @@ fn invalid_config_lists_every_problem() {
     assert!(!ok);
     assert!(err.contains("pdd"), "{err}");
 }
+
+/// Lines longer than the reader's buffer (a vendor's blob field), CRLF endings, a blank
+/// line and a last line without its newline read exactly as the plain file does, and a
+/// bad line after a long one is still blamed by its number.
+#[test]
+fn line_endings_and_long_lines_read_as_plain_lines() {
+    let plain = target_lines(40);
+    let (ok, want, err) = run_stdin(&["track", "-"], &plain);
+    assert!(ok, "{err}");
+    assert!(!want.is_empty());
+    let blob = "x".repeat(70_000);
+    let mut odd = String::new();
+    for (i, line) in plain.lines().enumerate() {
+        if i % 9 == 4 {
+            let with_blob = line.replacen('{', &format!("{{\"vendor_blob\":\"{blob}\","), 1);
+            odd.push_str(&with_blob);
+        } else {
+            odd.push_str(line);
+        }
+        if i == 20 {
+            odd.push_str("\r\n");
+        }
+        odd.push_str("\r\n");
+    }
+    let odd = odd.trim_end_matches("\r\n").to_string();
+    let (ok, got, err) = run_stdin(&["track", "-"], &odd);
+    assert!(ok, "{err}");
+    assert_eq!(got, want);
+    assert!(err.contains("41 lines, 40 detections accepted"), "{err}");
+
+    let mut bad = odd.clone();
+    bad.push_str("\r\n{\"time_s\":99,\"sensor\":\"s\"}");
+    let (ok, _, err) = run_stdin(&["track", "-"], &bad);
+    assert!(!ok);
+    assert!(err.contains("line 42"), "{err}");
+}
