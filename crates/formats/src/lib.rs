@@ -14,6 +14,7 @@ mod sensors;
 mod simout;
 mod sitefiles;
 mod tracks;
+mod zonefile;
 
 pub use detections::DetectionParser;
 pub use mtt::{MttDetection, MttHeader, MttScan, MttScenario, MttTruth};
@@ -25,6 +26,7 @@ pub use sensors::parse_sensors;
 pub use simout::{append_detection, append_truth, DetectionRecord, TruthLine as SimTruthLine};
 pub use sitefiles::{sensors_file, site_geojson, SensorLine, SiteFeature};
 pub use tracks::{append_track, write_track, TrackLine};
+pub use zonefile::{parse_zones, ZoneFileError, ZoneSet};
 
 /// A problem with one line of input.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
