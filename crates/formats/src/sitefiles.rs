@@ -100,12 +100,12 @@ pub fn site_geojson(name: &str, features: &[SiteFeature]) -> String {
         .map(|f| match f {
             SiteFeature::Border { points, ours } => serde_json::json!({
                 "type": "Feature",
-                "properties": {"kind": "border", "ours": ours},
+                "properties": {"kind": "border", "own_side": ours},
                 "geometry": {"type": "LineString", "coordinates": points.iter().map(ll).collect::<Vec<_>>()},
             }),
             SiteFeature::Zone { name, ring, min_alt_m, max_alt_m } => serde_json::json!({
                 "type": "Feature",
-                "properties": {"kind": "zone", "name": name, "min_alt_m": min_alt_m, "max_alt_m": max_alt_m},
+                "properties": {"kind": "protected", "name": name, "min_alt_m": min_alt_m, "max_alt_m": max_alt_m},
                 "geometry": {"type": "Polygon", "coordinates": [ring.iter().map(ll).collect::<Vec<_>>()]},
             }),
             SiteFeature::Sensor { name, kind, at } => serde_json::json!({

@@ -106,6 +106,10 @@ pub fn parse_zones(text: &str, frame: &LocalFrame) -> Result<ZoneSet, Vec<ZoneFi
             .and_then(Value::as_str)
             .map_or_else(|| format!("feature {i}"), str::to_owned);
         let where_ = format!("feature {i} ({name})");
+        // Site files (`skyfence sim --geojson`) also carry the sensors: not zones.
+        if props.get("kind").and_then(Value::as_str) == Some("sensor") {
+            continue;
+        }
         match read_feature(f, &props, name, frame, &where_) {
             Ok(Read::Border(b)) => {
                 if border.is_some() {
