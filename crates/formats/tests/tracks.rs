@@ -17,6 +17,7 @@ fn track_line_golden() {
             position_m: [1000.0, -250.5, 120.0],
             velocity_mps: [12.0, -3.5, 0.25],
             position_cov_m2: [16.0, 1.5, 0.0, 25.0, 0.0, 400.0],
+            horizontal_cov: [[0.0; 4]; 4],
             lla: Some(
                 frame.enu_to_lla(geodesy::Enu(nalgebra::Vector3::new(1000.0, -250.5, 120.0))),
             ),
@@ -47,6 +48,7 @@ fn track_line_golden() {
             position_m: [-5.0, 7.0, 0.0],
             velocity_mps: [0.0, 0.0, 0.0],
             position_cov_m2: [100.0, 0.0, 0.0, 100.0, 0.0, 90000.0],
+            horizontal_cov: [[0.0; 4]; 4],
             lla: None,
             existence: 0.75,
             updates: 3,
@@ -130,6 +132,7 @@ proptest::proptest! {
             position_m: p,
             velocity_mps: v,
             position_cov_m2: c,
+            horizontal_cov: [[0.0; 4]; 4],
             lla: with_lla.then(|| geodesy::Lla::try_from_degrees(lat, lon, alt).unwrap()),
             existence: e,
             updates: n,

@@ -308,6 +308,10 @@ pub struct TrackReport {
     pub velocity_mps: [f64; 3],
     /// Position covariance, upper triangle row by row: xx, xy, xz, yy, yz, zz (m^2).
     pub position_cov_m2: [f64; 6],
+    /// Covariance of the horizontal state `[x, y, vx, vy]` (m², m²/s, m²/s²): what a
+    /// prediction of where the track will be needs (the alert rules' crossing
+    /// probability).
+    pub horizontal_cov: [[f64; 4]; 4],
     /// Geodetic position, when the run has an origin.
     pub lla: Option<Lla>,
     /// Probability that the track is a real object (integrated-PDA existence).
@@ -580,4 +584,100 @@ impl TrackFlags {
     pub fn parse(s: &str) -> Option<TrackFlags> {
         Self::NAMES.iter().find(|(_, n)| *n == s).map(|(f, _)| *f)
     }
+}
+
+/// What an alert is about. The names are the same in every output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlertKind {
+    /// A track on their side whose path will cross into ours within the horizon.
+    BorderCrossingPredicted,
+    /// A track crossed into our side.
+    BorderCrossed,
+    /// A track entered a protected area.
+    ProtectedEntry,
+    /// A manned aircraft without a cooperative identity crossed, or is about to cross,
+    /// into our side.
+    AirspaceViolation,
+    /// Several drone tracks close together moving the same way.
+    Swarm,
+    /// A track has stayed near a protected area.
+    Loitering,
+    /// A cooperative report no independent sensor confirms.
+    PossiblySpoofed,
+}
+
+impl AlertKind {
+    /// Every kind.
+    pub const ALL: [AlertKind; 7] = [
+        AlertKind::BorderCrossingPredicted,
+        AlertKind::BorderCrossed,
+        AlertKind::ProtectedEntry,
+        AlertKind::AirspaceViolation,
+        AlertKind::Swarm,
+        AlertKind::Loitering,
+        AlertKind::PossiblySpoofed,
+    ];
+
+    /// The name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::BorderCrossingPredicted => "border_crossing_predicted",
+            AlertKind::BorderCrossed => "border_crossed",
+            AlertKind::ProtectedEntry => "protected_entry",
+            AlertKind::AirspaceViolation => "airspace_violation",
+            AlertKind::Swarm => "swarm",
+            AlertKind::Loitering => "loitering",
+            AlertKind::PossiblySpoofed => "possibly_spoofed",
+        }
+    }
+}
+
+/// Where an alert is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertState {
+    /// Just raised.
+    New,
+    /// Raised earlier and changed since (more tracks, higher priority).
+    Updated,
+    /// An operator has seen it.
+    Acknowledged,
+    /// Its cause has been gone long enough.
+    Closed,
+}
+
+impl AlertState {
+    /// The name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::New => "new",
+            AlertState::Updated => "updated",
+            AlertState::Acknowledged => "acknowledged",
+            AlertState::Closed => "closed",
+        }
+    }
+}
+
+/// One alert as it is now: what changed it is reported with this.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertReport {
+    /// Time of this report, seconds.
+    pub time_s: f64,
+    /// Alert identifier, stable for the alert's life.
+    pub alert: u64,
+    /// What it is about.
+    pub kind: AlertKind,
+    /// Where it is in its life.
+    pub state: AlertState,
+    /// 1 (act now) to 4 (for information).
+    pub priority: u8,
+    /// Every track it has concerned, ascending.
+    pub tracks: Vec<u64>,
+    /// The area it concerns, by name, if any.
+    pub area: Option<String>,
+    /// Where, east/north/up metres in the site frame.
+    pub position_m: [f64; 3],
+    /// Where, geodetic, when the run has an origin.
+    pub lla: Option<Lla>,
+    /// Why it fired, for a person.
+    pub reason: String,
 }

@@ -1255,6 +1255,10 @@ impl Tracker {
                     c[(1, 2)],
                     c[(2, 2)],
                 ],
+                horizontal_cov: {
+                    const H: [usize; 4] = [0, 1, 3, 4];
+                    H.map(|i| H.map(|j| c[(i, j)]))
+                },
                 lla: self.frame.map(|f| {
                     f.enu_to_lla(geodesy::Enu(Vector3::new(
                         position_m[0],
