@@ -20,12 +20,12 @@ pub struct Crossing {
 }
 
 /// An alert as far as scoring needs it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
     /// Time raised, seconds.
     pub time_s: f64,
-    /// Track it is about.
-    pub track: u64,
+    /// Tracks it concerned over its life.
+    pub tracks: Vec<u64>,
 }
 
 /// How alerts did against border crossings.
@@ -116,7 +116,7 @@ impl Border {
     }
 }
 
-/// Scores alerts: each alert belongs to the target its track followed most
+/// Scores alerts: each alert belongs to the targets its tracks followed most
 /// (`report.dominant_target`); `threat[target]` says which targets should raise one.
 pub fn score_alerts(
     alerts: &[Alert],
@@ -129,12 +129,20 @@ pub fn score_alerts(
     let mut first_alert: std::collections::BTreeMap<usize, f64> = Default::default();
     let mut false_alerts = 0;
     for a in alerts {
-        match report.dominant_target.get(&a.track) {
-            Some(&(target, _)) if threat.get(target).copied().unwrap_or(false) => {
-                let e = first_alert.entry(target).or_insert(a.time_s);
-                *e = e.min(a.time_s);
+        // An alert is on every threat target one of its tracks followed; it is false
+        // when none of them followed a threat.
+        let mut on_threat = false;
+        for t in &a.tracks {
+            if let Some(&(target, _)) = report.dominant_target.get(t) {
+                if threat.get(target).copied().unwrap_or(false) {
+                    on_threat = true;
+                    let e = first_alert.entry(target).or_insert(a.time_s);
+                    *e = e.min(a.time_s);
+                }
             }
-            _ => false_alerts += 1,
+        }
+        if !on_threat {
+            false_alerts += 1;
         }
     }
     let mut out = AlertReport {

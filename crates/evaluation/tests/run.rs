@@ -165,23 +165,23 @@ fn alerts_by_hand() {
     let alerts = [
         Alert {
             time_s: 1.0,
-            track: 5,
+            tracks: vec![5],
         },
         Alert {
             time_s: 2.5,
-            track: 5,
+            tracks: vec![5],
         },
         Alert {
             time_s: 1.0,
-            track: 6,
+            tracks: vec![6],
         },
         Alert {
             time_s: 2.0,
-            track: 6,
+            tracks: vec![6],
         },
         Alert {
             time_s: 2.0,
-            track: 99,
+            tracks: vec![99],
         },
     ];
     let a = score_alerts(

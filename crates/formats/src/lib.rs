@@ -6,6 +6,7 @@
 //! where there is one, the field.
 #![deny(missing_docs)]
 
+mod alerts;
 mod detections;
 mod flat;
 mod mtt;
@@ -16,6 +17,7 @@ mod sitefiles;
 mod tracks;
 mod zonefile;
 
+pub use alerts::{append_alert, AlertLine};
 pub use detections::DetectionParser;
 pub use mtt::{MttDetection, MttHeader, MttScan, MttScenario, MttTruth};
 pub use records::{

@@ -52,7 +52,10 @@ struct RawTrack {
 #[derive(Deserialize)]
 struct RawAlert {
     time_s: Option<f64>,
+    alert: Option<u64>,
     track: Option<u64>,
+    tracks: Option<Vec<u64>>,
+    state: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -66,9 +69,9 @@ struct RawPos {
 }
 
 const NUMERIC: &[&str] = &[
-    "time_s", "track", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "alt_m",
+    "time_s", "track", "alert", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "alt_m",
 ];
-const STRINGS: &[&str] = &["class"];
+const STRINGS: &[&str] = &["class", "state"];
 
 /// One truth line: `time_s`, `target`, a position (`x_m`/`y_m`[/`z_m`] or
 /// `lat_deg`/`lon_deg`[/`alt_m`]), and optionally `class`, `seen` (a sensor detected
@@ -102,13 +105,18 @@ pub struct TrackRecord {
     pub class: Option<String>,
 }
 
-/// One alert line: `time_s` and the `track` it is about.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One alert line as scoring needs it: `time_s`, the alert's id, the `tracks` it
+/// concerns and its `state` (a line with a single `track` and no id is also taken).
+#[derive(Debug, Clone, PartialEq)]
 pub struct AlertRecord {
-    /// Time raised, seconds.
+    /// Time of the line, seconds.
     pub time_s: f64,
-    /// Track id.
-    pub track: u64,
+    /// Alert id, if the line has one.
+    pub alert: Option<u64>,
+    /// Track ids.
+    pub tracks: Vec<u64>,
+    /// `new`, `updated`, `acknowledged` or `closed`, if given.
+    pub state: Option<String>,
 }
 
 fn parse<'a, T: Deserialize<'a>>(line: &'a str, line_no: u64) -> Result<T, ParseError> {
@@ -250,11 +258,22 @@ pub fn parse_alert_line(line: &str, line_no: u64) -> Result<Option<AlertRecord>,
         return Ok(None);
     }
     let r: RawAlert = parse(line, line_no)?;
+    let tracks = match (r.tracks, r.track) {
+        (Some(t), _) if !t.is_empty() => t,
+        (_, Some(t)) => vec![t],
+        _ => {
+            return Err(ParseError::new(
+                line_no,
+                Some("tracks"),
+                "is required on every line (a non-empty list of track ids)",
+            ))
+        }
+    };
     Ok(Some(AlertRecord {
         time_s: time(line_no, r.time_s)?,
-        track: r
-            .track
-            .ok_or_else(|| ParseError::new(line_no, Some("track"), "is required on every line"))?,
+        alert: r.alert,
+        tracks,
+        state: r.state,
     }))
 }
 

@@ -171,13 +171,35 @@ pub fn run(a: EvalArgs) -> Result<()> {
     let alerts = match &a.alerts {
         Some(path) => {
             let recs = read_lines(path, "alerts", formats::parse_alert_line)?;
-            let alerts: Vec<Alert> = recs
-                .iter()
-                .map(|r| Alert {
-                    time_s: r.time_s,
-                    track: r.track,
-                })
-                .collect();
+            // One alert per id, raised at its first line, with every track it
+            // concerned over its life; lines without an id are alerts of their own.
+            let mut alerts: Vec<Alert> = Vec::new();
+            let mut by_id: std::collections::BTreeMap<u64, usize> = Default::default();
+            for r in &recs {
+                let slot = match r.alert {
+                    Some(id) => *by_id.entry(id).or_insert_with(|| {
+                        alerts.push(Alert {
+                            time_s: r.time_s,
+                            tracks: Vec::new(),
+                        });
+                        alerts.len() - 1
+                    }),
+                    None => {
+                        alerts.push(Alert {
+                            time_s: r.time_s,
+                            tracks: Vec::new(),
+                        });
+                        alerts.len() - 1
+                    }
+                };
+                let a = &mut alerts[slot];
+                a.time_s = a.time_s.min(r.time_s);
+                for t in &r.tracks {
+                    if !a.tracks.contains(t) {
+                        a.tracks.push(*t);
+                    }
+                }
+            }
             let border = match (&scenario, &framer.frame) {
                 (Some(s), Some(frame)) => Some(border_in(s, frame)?),
                 _ => None,

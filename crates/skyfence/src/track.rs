@@ -32,6 +32,13 @@ pub struct TrackArgs {
     /// and its speed), so speeds are judged through the air; overrides the config's.
     #[arg(long, value_parser = parse_wind)]
     wind: Option<(f64, f64)>,
+    /// Zone file (GeoJSON: the border, protected and no-alert areas; see
+    /// docs/zones.md); needs a site origin. With `--alerts`, the alert rules run.
+    #[arg(long, requires = "alerts")]
+    zones: Option<PathBuf>,
+    /// Where to write alerts, JSON Lines (`-` for standard output); needs `--zones`.
+    #[arg(long, requires = "zones")]
+    alerts: Option<String>,
     /// What to do with a bad input line.
     #[arg(long, value_enum, default_value_t = OnError::Fail)]
     on_error: OnError,
@@ -134,7 +141,40 @@ pub fn run(args: TrackArgs) -> Result<()> {
         cfg.classification.wind_speed_mps = Some(speed);
     }
     let sensors = load_sensors(args.sensors.as_ref())?;
-    let mut tracker = Tracker::new(cfg, args.origin.or(sensors.origin()), &sensors)?;
+    let origin = args.origin.or(sensors.origin());
+    let mut tracker = Tracker::new(cfg, origin, &sensors)?;
+    // The alert rules, with their output, when zones are given.
+    let mut rules = match (&args.zones, &args.alerts) {
+        (Some(zpath), Some(apath)) => {
+            let Some(origin) = origin else {
+                bail!("--zones needs a site origin: give --origin LAT,LON,ALT_M or a sensors file with an origin line");
+            };
+            let text = std::fs::read_to_string(zpath)
+                .with_context(|| format!("reading zones {}", zpath.display()))?;
+            let zs =
+                formats::parse_zones(&text, &geodesy::LocalFrame::new(origin)).map_err(|es| {
+                    let list: Vec<String> = es.iter().map(|e| format!("  {e}")).collect();
+                    anyhow::anyhow!(
+                        "{} has {} problem(s):\n{}",
+                        zpath.display(),
+                        es.len(),
+                        list.join("\n")
+                    )
+                })?;
+            let out: Box<dyn Write> = if apath == "-" {
+                Box::new(std::io::stdout())
+            } else {
+                Box::new(File::create(apath).with_context(|| format!("creating {apath}"))?)
+            };
+            Some((
+                rules::AlertEngine::new(rules::RulesConfig::default(), zs.border, zs.areas),
+                out,
+                Vec::<u8>::new(),
+                0u64,
+            ))
+        }
+        _ => None,
+    };
     let mut parser = DetectionParser::new(sensors);
 
     let (reader, size): (Box<dyn Read>, Option<u64>) = if args.input == "-" {
@@ -180,6 +220,19 @@ pub fn run(args: TrackArgs) -> Result<()> {
     let mut emit = |_t: f64, reports: &[model::TrackReport]| {
         if write_err.is_some() {
             return;
+        }
+        if let Some((engine, out, buf, n)) = &mut rules {
+            for a in engine.step(_t, reports) {
+                formats::append_alert(buf, &a);
+                *n += 1;
+            }
+            if buf.len() >= OUTPUT_CHUNK {
+                if let Err(e) = out.write_all(buf) {
+                    write_err = Some(e);
+                    return;
+                }
+                buf.clear();
+            }
         }
         for r in reports {
             formats::append_track(&mut pending, r);
@@ -298,6 +351,18 @@ pub fn run(args: TrackArgs) -> Result<()> {
     out.write_all(&pending)
         .and_then(|()| out.flush())
         .with_context(|| format!("writing tracks to {}", args.output))?;
+    let mut alert_lines = None;
+    if let Some((_, mut aout, buf, n)) = rules {
+        aout.write_all(&buf)
+            .and_then(|()| aout.flush())
+            .with_context(|| {
+                format!(
+                    "writing alerts to {}",
+                    args.alerts.as_deref().unwrap_or("-")
+                )
+            })?;
+        alert_lines = Some(n);
+    }
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
@@ -315,6 +380,9 @@ pub fn run(args: TrackArgs) -> Result<()> {
             secs,
             s.accepted as f64 / secs.max(1e-9)
         );
+        if let Some(n) = alert_lines {
+            eprintln!("skyfence track: {n} alert lines");
+        }
     }
     match failure {
         Some(e) => Err(e),

@@ -1,0 +1,60 @@
+//! Alert lines (JSON Lines, `docs/formats.md`).
+
+use model::AlertReport;
+use serde::Serialize;
+
+/// One alert line as written.
+#[derive(Debug, Serialize)]
+pub struct AlertLine<'a> {
+    /// Time of this line, seconds.
+    pub time_s: f64,
+    /// Alert id.
+    pub alert: u64,
+    /// `border_crossing_predicted`, `border_crossed`, `protected_entry`,
+    /// `airspace_violation`, `swarm`, `loitering` or `possibly_spoofed`.
+    pub kind: &'static str,
+    /// `new`, `updated`, `acknowledged` or `closed`.
+    pub state: &'static str,
+    /// 1 (act now) to 4.
+    pub priority: u8,
+    /// Track ids.
+    pub tracks: &'a [u64],
+    /// Protected or no-alert area concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area: Option<&'a str>,
+    /// Latitude, degrees (with an origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat_deg: Option<f64>,
+    /// Longitude, degrees (with an origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon_deg: Option<f64>,
+    /// East, metres.
+    pub x_m: f64,
+    /// North, metres.
+    pub y_m: f64,
+    /// Why it fired.
+    pub reason: &'a str,
+}
+
+/// Appends one alert as a JSON line (with the newline). Alerts are few, so serde_json
+/// writes them.
+pub fn append_alert(buf: &mut Vec<u8>, a: &AlertReport) {
+    let round = |v: f64, s: f64| (v * s).round() / s;
+    let line = AlertLine {
+        time_s: a.time_s,
+        alert: a.alert,
+        kind: a.kind.as_str(),
+        state: a.state.as_str(),
+        priority: a.priority,
+        tracks: &a.tracks,
+        area: a.area.as_deref(),
+        lat_deg: a.lla.map(|l| round(l.lat_deg(), 1e7)),
+        lon_deg: a.lla.map(|l| round(l.lon_deg(), 1e7)),
+        x_m: round(a.position_m[0], 10.0),
+        y_m: round(a.position_m[1], 10.0),
+        reason: &a.reason,
+    };
+    if serde_json::to_writer(&mut *buf, &line).is_ok() {
+        buf.push(b'\n');
+    }
+}
