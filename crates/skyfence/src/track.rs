@@ -228,7 +228,7 @@ pub fn run(args: TrackArgs) -> Result<()> {
             }
             if buf.len() >= OUTPUT_CHUNK {
                 if let Err(e) = out.write_all(buf) {
-                    write_err = Some(e);
+                    write_err = Some(std::io::Error::new(e.kind(), format!("alerts: {e}")));
                     return;
                 }
                 buf.clear();
