@@ -245,14 +245,28 @@ mod tests {
         ) {
             let mut g = SpatialGrid::new();
             g.rebuild(pts.iter().copied(), cell);
-            let mut got = Vec::new();
-            g.for_each_within(q.0, q.1, r, |i| got.push(i));
-            got.sort_unstable();
-            let want: Vec<usize> = pts.iter().enumerate()
-                .filter(|(_, p)| (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) <= r * r)
-                .map(|(i, _)| i).collect();
+            let (got, want) = query_and_brute_force(&g, &pts, q, r);
             prop_assert_eq!(got, want);
         }
+    }
+
+    /// The grid's answer to a radius query, sorted, and the brute-force answer.
+    fn query_and_brute_force(
+        g: &SpatialGrid,
+        pts: &[(f64, f64)],
+        q: (f64, f64),
+        r: f64,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let mut got = Vec::new();
+        g.for_each_within(q.0, q.1, r, |i| got.push(i));
+        got.sort_unstable();
+        let want = pts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) <= r * r)
+            .map(|(i, _)| i)
+            .collect();
+        (got, want)
     }
 
     proptest! {
@@ -276,12 +290,7 @@ mod tests {
             g.rebuild(pts.iter().copied(), cell);
             prop_assert_eq!(g.len(), pts.len());
             for q in qs {
-                let mut got = Vec::new();
-                g.for_each_within(q.0, q.1, r, |i| got.push(i));
-                got.sort_unstable();
-                let want: Vec<usize> = pts.iter().enumerate()
-                    .filter(|(_, p)| (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) <= r * r)
-                    .map(|(i, _)| i).collect();
+                let (got, want) = query_and_brute_force(&g, &pts, q, r);
                 prop_assert_eq!(got, want);
             }
         }
