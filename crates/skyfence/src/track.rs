@@ -146,6 +146,9 @@ pub fn run(args: TrackArgs) -> Result<()> {
     // The alert rules, with their output, when zones are given.
     let mut rules = match (&args.zones, &args.alerts) {
         (Some(zpath), Some(apath)) => {
+            if apath == "-" && args.output == "-" {
+                bail!("tracks and alerts cannot both go to standard output: give -o FILE or --alerts FILE");
+            }
             let Some(origin) = origin else {
                 bail!("--zones needs a site origin: give --origin LAT,LON,ALT_M or a sensors file with an origin line");
             };

@@ -74,9 +74,22 @@ fn zones_without_an_origin_or_with_mistakes_are_refused_clearly() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot both go to standard output"));
+    let out = common::bin()
+        .args(["track", "-o"])
+        .arg(dir.path().join("t.jsonl"))
+        .arg("--zones")
+        .arg(&zones)
+        .args(["--alerts", "-"])
+        .arg(&det)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a site origin"));
     let out = common::bin()
-        .args(["track", "--origin", "52,23.5,0", "--zones"])
+        .args(["track", "--origin", "52,23.5,0", "-o"])
+        .arg(dir.path().join("t.jsonl"))
+        .arg("--zones")
         .arg(&zones)
         .args(["--alerts", "-"])
         .arg(&det)
