@@ -1,5 +1,6 @@
 //! Alert lines (JSON Lines, `docs/formats.md`).
 
+use crate::tracks::rounded;
 use model::AlertReport;
 use serde::Serialize;
 
@@ -39,7 +40,6 @@ pub struct AlertLine<'a> {
 /// Appends one alert as a JSON line (with the newline). Alerts are few, so serde_json
 /// writes them.
 pub fn append_alert(buf: &mut Vec<u8>, a: &AlertReport) {
-    let round = |v: f64, s: f64| (v * s).round() / s;
     let line = AlertLine {
         time_s: a.time_s,
         alert: a.alert,
@@ -48,10 +48,10 @@ pub fn append_alert(buf: &mut Vec<u8>, a: &AlertReport) {
         priority: a.priority,
         tracks: &a.tracks,
         area: a.area.as_deref(),
-        lat_deg: a.lla.map(|l| round(l.lat_deg(), 1e7)),
-        lon_deg: a.lla.map(|l| round(l.lon_deg(), 1e7)),
-        x_m: round(a.position_m[0], 10.0),
-        y_m: round(a.position_m[1], 10.0),
+        lat_deg: a.lla.map(|l| rounded(l.lat_deg(), 7)),
+        lon_deg: a.lla.map(|l| rounded(l.lon_deg(), 7)),
+        x_m: rounded(a.position_m[0], 1),
+        y_m: rounded(a.position_m[1], 1),
         reason: &a.reason,
     };
     if serde_json::to_writer(&mut *buf, &line).is_ok() {

@@ -63,83 +63,60 @@ const STRINGS: &[&str] = &["sensor", "id", "class", "callsign"];
 /// `flat.rs`); `None` for any other shape, including everything serde would refuse
 /// (a duplicate known key, a known key with a value of the wrong type).
 fn scan_flat(line: &[u8]) -> Option<Raw<'_>> {
+    // Where a key's value goes, and the key's bit for duplicate detection.
+    enum Field<'r, 'a> {
+        Number(&'r mut Option<f64>),
+        Text(&'r mut Option<Cow<'a, str>>),
+    }
     let mut raw = Raw::default();
     let mut seen = 0u32;
     flat::scan(line, |key, value| {
-        // Indices: NUMERIC's order, then STRINGS' from 19.
-        let k: u32 = match key {
-            b"time_s" => 0,
-            b"x_m" => 1,
-            b"y_m" => 2,
-            b"z_m" => 3,
-            b"sigma_m" => 4,
-            b"lat_deg" => 5,
-            b"lon_deg" => 6,
-            b"alt_m" => 7,
-            b"range_m" => 8,
-            b"azimuth_deg" => 9,
-            b"elevation_deg" => 10,
-            b"sigma_range_m" => 11,
-            b"sigma_azimuth_deg" => 12,
-            b"sigma_elevation_deg" => 13,
-            b"rcs_dbsm" => 14,
-            b"radial_velocity_mps" => 15,
-            b"snr_db" => 16,
-            b"operator_lat_deg" => 17,
-            b"operator_lon_deg" => 18,
-            b"sensor" => 19,
-            b"id" => 20,
-            b"class" => 21,
-            b"callsign" => 22,
+        use Field::{Number as N, Text as T};
+        let r = &mut raw;
+        let (bit, field) = match key {
+            b"time_s" => (0, N(&mut r.time_s)),
+            b"x_m" => (1, N(&mut r.x_m)),
+            b"y_m" => (2, N(&mut r.y_m)),
+            b"z_m" => (3, N(&mut r.z_m)),
+            b"sigma_m" => (4, N(&mut r.sigma_m)),
+            b"lat_deg" => (5, N(&mut r.lat_deg)),
+            b"lon_deg" => (6, N(&mut r.lon_deg)),
+            b"alt_m" => (7, N(&mut r.alt_m)),
+            b"range_m" => (8, N(&mut r.range_m)),
+            b"azimuth_deg" => (9, N(&mut r.azimuth_deg)),
+            b"elevation_deg" => (10, N(&mut r.elevation_deg)),
+            b"sigma_range_m" => (11, N(&mut r.sigma_range_m)),
+            b"sigma_azimuth_deg" => (12, N(&mut r.sigma_azimuth_deg)),
+            b"sigma_elevation_deg" => (13, N(&mut r.sigma_elevation_deg)),
+            b"rcs_dbsm" => (14, N(&mut r.rcs_dbsm)),
+            b"radial_velocity_mps" => (15, N(&mut r.radial_velocity_mps)),
+            b"snr_db" => (16, N(&mut r.snr_db)),
+            b"operator_lat_deg" => (17, N(&mut r.operator_lat_deg)),
+            b"operator_lon_deg" => (18, N(&mut r.operator_lon_deg)),
+            b"sensor" => (19, T(&mut r.sensor)),
+            b"id" => (20, T(&mut r.id)),
+            b"class" => (21, T(&mut r.class)),
+            b"callsign" => (22, T(&mut r.callsign)),
             // Unknown fields are ignored, as serde ignores them.
             _ => return Some(()),
         };
-        if seen & (1 << k) != 0 {
+        // A repeated known key (even after a null) is serde's "duplicate field".
+        if seen & (1u32 << bit) != 0 {
             return None;
         }
-        seen |= 1 << k;
-        match value {
-            Value::Null => Some(()),
-            Value::Number(text) if k < 19 => {
+        seen |= 1u32 << bit;
+        match (value, field) {
+            (Value::Null, _) => Some(()),
+            (Value::Number(text), N(slot)) => {
                 let v: f64 = text.parse().ok()?;
                 // Overflow to infinity is the general parser's to report.
-                if !v.is_finite() {
-                    return None;
-                }
-                let slot = match k {
-                    0 => &mut raw.time_s,
-                    1 => &mut raw.x_m,
-                    2 => &mut raw.y_m,
-                    3 => &mut raw.z_m,
-                    4 => &mut raw.sigma_m,
-                    5 => &mut raw.lat_deg,
-                    6 => &mut raw.lon_deg,
-                    7 => &mut raw.alt_m,
-                    8 => &mut raw.range_m,
-                    9 => &mut raw.azimuth_deg,
-                    10 => &mut raw.elevation_deg,
-                    11 => &mut raw.sigma_range_m,
-                    12 => &mut raw.sigma_azimuth_deg,
-                    13 => &mut raw.sigma_elevation_deg,
-                    14 => &mut raw.rcs_dbsm,
-                    15 => &mut raw.radial_velocity_mps,
-                    16 => &mut raw.snr_db,
-                    17 => &mut raw.operator_lat_deg,
-                    _ => &mut raw.operator_lon_deg,
-                };
-                *slot = Some(v);
-                Some(())
+                v.is_finite().then(|| *slot = Some(v))
             }
-            Value::Text(text) if k >= 19 => {
-                let slot = match k {
-                    19 => &mut raw.sensor,
-                    20 => &mut raw.id,
-                    21 => &mut raw.class,
-                    _ => &mut raw.callsign,
-                };
+            (Value::Text(text), T(slot)) => {
                 *slot = Some(Cow::Borrowed(text));
                 Some(())
             }
+            // A value of the wrong type: the general parser explains it.
             _ => None,
         }
     })?;

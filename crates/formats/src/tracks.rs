@@ -51,20 +51,19 @@ fn round_to(v: f64, scale: f64) -> f64 {
     (v * scale).round() / scale
 }
 
-/// Metres, m/s and m² are written to the millimetre: the best sensors measure to
-/// decimetres, and seventeen significant digits made lines three times longer (and the
-/// writing a fifth of a short run) for nothing a reader could use.
-const MM: f64 = 1e3;
+/// Decimal places written. Metres, m/s and m² to the millimetre: the best sensors
+/// measure to decimetres, and seventeen significant digits made lines three times
+/// longer (and the writing a fifth of a short run) for nothing a reader could use.
+const MM: usize = 3;
 /// Degrees to 1e-8 (about a millimetre on the ground).
-const DEG: f64 = 1e8;
+const DEG: usize = 8;
 /// Probability of existence to 1e-6 (confirmation and deletion thresholds are read to
 /// a few digits).
-const EXISTENCE: f64 = 1e6;
-
-/// A length, speed or area as written.
-fn mm(v: f64) -> f64 {
-    round_to(v, MM)
-}
+const EXISTENCE: usize = 6;
+/// Class probabilities to 0.001, all an operator reads.
+const PROB: usize = 3;
+/// Evidence weights to 0.01 nats.
+const NATS: usize = 2;
 
 const POW10: [u64; 9] = [
     1,
@@ -78,8 +77,18 @@ const POW10: [u64; 9] = [
     100_000_000,
 ];
 
+/// `v` rounded to `decimals` (at most 8) places: the value a line carries.
+pub(crate) fn rounded(v: f64, decimals: usize) -> f64 {
+    round_to(v, POW10[decimals.min(8)] as f64)
+}
+
+/// A length, speed or area as written.
+fn mm(v: f64) -> f64 {
+    rounded(v, MM)
+}
+
 /// Appends `v` rounded to `decimals` (at most 8) places, byte for byte as serde_json
-/// prints `round_to(v, 10^decimals)`.
+/// prints [`rounded`]`(v, decimals)`.
 ///
 /// Hand-written because general float printing (finding the shortest digits that read
 /// back to the same f64) was a tenth of a short run: a value already rounded to a few
@@ -203,15 +212,15 @@ impl From<&TrackReport> for TrackLine {
             sigma_y_m: mm(c[3].max(0.0).sqrt()),
             sigma_z_m: mm(c[5].max(0.0).sqrt()),
             cov_m2: c.map(mm),
-            lat_deg: r.lla.map(|l| round_to(l.lat_deg(), DEG)),
-            lon_deg: r.lla.map(|l| round_to(l.lon_deg(), DEG)),
+            lat_deg: r.lla.map(|l| rounded(l.lat_deg(), DEG)),
+            lon_deg: r.lla.map(|l| rounded(l.lon_deg(), DEG)),
             alt_m: r.lla.map(|l| mm(l.alt_m)),
-            existence: round_to(r.existence, EXISTENCE),
+            existence: rounded(r.existence, EXISTENCE),
             updates: r.updates,
             last_update_s: r.last_update_s,
             class: r.classification.class.as_str(),
             class_prob: {
-                let p = |c: Class| round_to(r.classification.probabilities[c.index()], 1000.0);
+                let p = |c: Class| rounded(r.classification.probabilities[c.index()], PROB);
                 ClassProbLine {
                     drone_rotary: p(Class::DroneRotary),
                     drone_fixed_wing: p(Class::DroneFixedWing),
@@ -228,7 +237,7 @@ impl From<&TrackReport> for TrackLine {
                 .flatten()
                 .map(|(e, w)| EvidenceLine {
                     evidence: e.as_str(),
-                    weight_nats: round_to(*w, 100.0),
+                    weight_nats: rounded(*w, NATS),
                 })
                 .collect(),
             identity: r.identity.as_ref().map(|i| IdentityLine {
@@ -280,25 +289,25 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
     // Status names are fixed ASCII words, so they need no escaping.
     buf.extend_from_slice(r.status.as_str().as_bytes());
     buf.push(b'"');
-    fixed(buf, b",\"x_m\":", r.position_m[0], 3);
-    fixed(buf, b",\"y_m\":", r.position_m[1], 3);
-    fixed(buf, b",\"z_m\":", r.position_m[2], 3);
-    fixed(buf, b",\"vx_mps\":", r.velocity_mps[0], 3);
-    fixed(buf, b",\"vy_mps\":", r.velocity_mps[1], 3);
-    fixed(buf, b",\"vz_mps\":", r.velocity_mps[2], 3);
-    fixed(buf, b",\"sigma_x_m\":", c[0].max(0.0).sqrt(), 3);
-    fixed(buf, b",\"sigma_y_m\":", c[3].max(0.0).sqrt(), 3);
-    fixed(buf, b",\"sigma_z_m\":", c[5].max(0.0).sqrt(), 3);
+    fixed(buf, b",\"x_m\":", r.position_m[0], MM);
+    fixed(buf, b",\"y_m\":", r.position_m[1], MM);
+    fixed(buf, b",\"z_m\":", r.position_m[2], MM);
+    fixed(buf, b",\"vx_mps\":", r.velocity_mps[0], MM);
+    fixed(buf, b",\"vy_mps\":", r.velocity_mps[1], MM);
+    fixed(buf, b",\"vz_mps\":", r.velocity_mps[2], MM);
+    fixed(buf, b",\"sigma_x_m\":", c[0].max(0.0).sqrt(), MM);
+    fixed(buf, b",\"sigma_y_m\":", c[3].max(0.0).sqrt(), MM);
+    fixed(buf, b",\"sigma_z_m\":", c[5].max(0.0).sqrt(), MM);
     for (i, v) in c.iter().enumerate() {
-        fixed(buf, if i == 0 { b",\"cov_m2\":[" } else { b"," }, *v, 3);
+        fixed(buf, if i == 0 { b",\"cov_m2\":[" } else { b"," }, *v, MM);
     }
     buf.push(b']');
     if let Some(l) = r.lla {
-        fixed(buf, b",\"lat_deg\":", l.lat_deg(), 8);
-        fixed(buf, b",\"lon_deg\":", l.lon_deg(), 8);
-        fixed(buf, b",\"alt_m\":", l.alt_m, 3);
+        fixed(buf, b",\"lat_deg\":", l.lat_deg(), DEG);
+        fixed(buf, b",\"lon_deg\":", l.lon_deg(), DEG);
+        fixed(buf, b",\"alt_m\":", l.alt_m, MM);
     }
-    fixed(buf, b",\"existence\":", r.existence, 6);
+    fixed(buf, b",\"existence\":", r.existence, EXISTENCE);
     buf.extend_from_slice(b",\"updates\":");
     buf.extend_from_slice(itoa::Buffer::new().format(r.updates).as_bytes());
     num(buf, b",\"last_update_s\":", r.last_update_s);
@@ -315,7 +324,7 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
         b",\"unknown\":",
     ];
     for (key, c) in keys.iter().zip(Class::ALL) {
-        fixed(buf, key, k.probabilities[c.index()], 3);
+        fixed(buf, key, k.probabilities[c.index()], PROB);
     }
     buf.extend_from_slice(b"},\"class_evidence\":[");
     for (i, (e, w)) in k.evidence.iter().flatten().enumerate() {
@@ -324,7 +333,7 @@ pub fn append_track(buf: &mut Vec<u8>, r: &TrackReport) {
         }
         buf.extend_from_slice(b"{\"evidence\":\"");
         buf.extend_from_slice(e.as_str().as_bytes());
-        fixed(buf, b"\",\"weight_nats\":", *w, 2);
+        fixed(buf, b"\",\"weight_nats\":", *w, NATS);
         buf.push(b'}');
     }
     buf.extend_from_slice(b"],\"identity\":");
@@ -399,7 +408,7 @@ mod tests {
             for d in [2, 3, 6, 8] {
                 let mut got = Vec::new();
                 push_rounded(&mut got, &mut f, v, d);
-                let want = serde_json::to_string(&round_to(v, 10f64.powi(d as i32))).unwrap();
+                let want = serde_json::to_string(&rounded(v, d)).unwrap();
                 assert_eq!(String::from_utf8_lossy(&got), want, "{v} to {d} decimals");
             }
         }
