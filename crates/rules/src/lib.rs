@@ -192,7 +192,6 @@ fn priority_of(kind: AlertKind, class: Class) -> u8 {
         (AlertKind::BorderCrossed, Class::DroneRotary) => 1,
         (AlertKind::PossiblySpoofed | AlertKind::Loitering, _) => 2,
         (_, Class::DroneRotary) => 2,
-        (_, Class::Balloon) => 3,
         _ => 3,
     }
 }
@@ -348,8 +347,20 @@ impl AlertEngine {
     }
 
     fn causes(&mut self, t: f64, reports: &[TrackReport]) -> Vec<Cause> {
-        let cfg = self.cfg.clone();
+        let cfg = &self.cfg;
         let mut causes = Vec::new();
+        // What each track looked like now, remembered once the moment is judged.
+        let mut seen_now: Vec<(u64, Seen)> = Vec::with_capacity(reports.len());
+        let seen = |r: &TrackReport, near_since| {
+            (
+                r.track,
+                Seen {
+                    position_m: [r.position_m[0], r.position_m[1]],
+                    time_s: t,
+                    near_since,
+                },
+            )
+        };
         for r in reports {
             if !matches!(r.status, TrackStatus::Confirmed | TrackStatus::Coasting) {
                 continue;
@@ -385,7 +396,7 @@ impl AlertEngine {
                 ));
             }
             if quiet || !(threat || dark) {
-                self.remember(r, t, None);
+                seen_now.push(seen(r, None));
                 continue;
             }
             let what = if dark {
@@ -477,32 +488,19 @@ impl AlertEngine {
                     ));
                 }
             }
-            self.remember(r, t, since);
+            seen_now.push(seen(r, since));
         }
         causes.extend(self.swarms(reports));
+        self.seen.extend(seen_now);
         causes
-    }
-
-    fn remember(&mut self, r: &TrackReport, t: f64, near_since: Option<(usize, f64)>) {
-        self.seen.insert(
-            r.track,
-            Seen {
-                position_m: [r.position_m[0], r.position_m[1]],
-                time_s: t,
-                near_since,
-            },
-        );
     }
 
     /// The first protected area within the loiter radius of `p`.
     fn near_protected(&self, p: [f64; 2]) -> Option<usize> {
-        let r = self.cfg.loiter_radius_m;
-        self.areas.all().iter().position(|a| {
-            a.kind == AreaKind::Protected
-                && [[0.0, 0.0], [r, 0.0], [-r, 0.0], [0.0, r], [0.0, -r]]
-                    .iter()
-                    .any(|d| a.contains_horizontal([p[0] + d[0], p[1] + d[1]]))
-        })
+        self.areas
+            .near(p, self.cfg.loiter_radius_m)
+            .into_iter()
+            .find(|&a| self.areas.all()[a].kind == AreaKind::Protected)
     }
 
     /// Groups of drone tracks close together and heading the same way (single linkage

@@ -134,6 +134,72 @@ const MAX_LOGGED_REJECTIONS: u64 = 20;
 const OUTPUT_CHUNK: usize = 1 << 14;
 const INPUT_CHUNK: usize = 1 << 14;
 
+/// The alert rules of a run with their output: alert lines are gathered and written in
+/// pieces, as track lines are.
+struct Alerting {
+    engine: rules::AlertEngine,
+    out: Box<dyn Write>,
+    pending: Vec<u8>,
+    lines: u64,
+}
+
+impl Alerting {
+    /// The rules over `--zones`, writing to `--alerts`; `None` without them.
+    fn open(args: &TrackArgs, origin: Option<Lla>) -> Result<Option<Self>> {
+        let (Some(zpath), Some(apath)) = (&args.zones, &args.alerts) else {
+            return Ok(None);
+        };
+        if apath == "-" && args.output == "-" {
+            bail!("tracks and alerts cannot both go to standard output: give -o FILE or --alerts FILE");
+        }
+        let Some(origin) = origin else {
+            bail!("--zones needs a site origin: give --origin LAT,LON,ALT_M or a sensors file with an origin line");
+        };
+        let text = std::fs::read_to_string(zpath)
+            .with_context(|| format!("reading zones {}", zpath.display()))?;
+        let zs = formats::parse_zones(&text, &geodesy::LocalFrame::new(origin)).map_err(|es| {
+            let list: Vec<String> = es.iter().map(|e| format!("  {e}")).collect();
+            anyhow::anyhow!(
+                "{} has {} problem(s):\n{}",
+                zpath.display(),
+                es.len(),
+                list.join("\n")
+            )
+        })?;
+        let out: Box<dyn Write> = if apath == "-" {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(File::create(apath).with_context(|| format!("creating {apath}"))?)
+        };
+        Ok(Some(Self {
+            engine: rules::AlertEngine::new(rules::RulesConfig::default(), zs.border, zs.areas),
+            out,
+            pending: Vec::new(),
+            lines: 0,
+        }))
+    }
+
+    /// Runs the rules on one moment's reports.
+    fn step(&mut self, t: f64, reports: &[model::TrackReport]) -> std::io::Result<()> {
+        for a in self.engine.step(t, reports) {
+            formats::append_alert(&mut self.pending, &a);
+            self.lines += 1;
+        }
+        if self.pending.len() >= OUTPUT_CHUNK {
+            self.out.write_all(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes what is left; the number of alert lines.
+    fn finish(mut self) -> std::io::Result<u64> {
+        self.out.write_all(&self.pending)?;
+        self.out.flush()?;
+        Ok(self.lines)
+    }
+}
+
 pub fn run(args: TrackArgs) -> Result<()> {
     let mut cfg = load_config(args.config.as_ref())?;
     if let Some((from, speed)) = args.wind {
@@ -144,40 +210,7 @@ pub fn run(args: TrackArgs) -> Result<()> {
     let origin = args.origin.or(sensors.origin());
     let mut tracker = Tracker::new(cfg, origin, &sensors)?;
     // The alert rules, with their output, when zones are given.
-    let mut rules = match (&args.zones, &args.alerts) {
-        (Some(zpath), Some(apath)) => {
-            if apath == "-" && args.output == "-" {
-                bail!("tracks and alerts cannot both go to standard output: give -o FILE or --alerts FILE");
-            }
-            let Some(origin) = origin else {
-                bail!("--zones needs a site origin: give --origin LAT,LON,ALT_M or a sensors file with an origin line");
-            };
-            let text = std::fs::read_to_string(zpath)
-                .with_context(|| format!("reading zones {}", zpath.display()))?;
-            let zs =
-                formats::parse_zones(&text, &geodesy::LocalFrame::new(origin)).map_err(|es| {
-                    let list: Vec<String> = es.iter().map(|e| format!("  {e}")).collect();
-                    anyhow::anyhow!(
-                        "{} has {} problem(s):\n{}",
-                        zpath.display(),
-                        es.len(),
-                        list.join("\n")
-                    )
-                })?;
-            let out: Box<dyn Write> = if apath == "-" {
-                Box::new(std::io::stdout())
-            } else {
-                Box::new(File::create(apath).with_context(|| format!("creating {apath}"))?)
-            };
-            Some((
-                rules::AlertEngine::new(rules::RulesConfig::default(), zs.border, zs.areas),
-                out,
-                Vec::<u8>::new(),
-                0u64,
-            ))
-        }
-        _ => None,
-    };
+    let mut alerting = Alerting::open(&args, origin)?;
     let mut parser = DetectionParser::new(sensors);
 
     let (reader, size): (Box<dyn Read>, Option<u64>) = if args.input == "-" {
@@ -220,21 +253,14 @@ pub fn run(args: TrackArgs) -> Result<()> {
     let mut rejected: u64 = 0;
     let mut track_lines: u64 = 0;
     let mut write_err: Option<std::io::Error> = None;
-    let mut emit = |_t: f64, reports: &[model::TrackReport]| {
+    let mut emit = |t: f64, reports: &[model::TrackReport]| {
         if write_err.is_some() {
             return;
         }
-        if let Some((engine, out, buf, n)) = &mut rules {
-            for a in engine.step(_t, reports) {
-                formats::append_alert(buf, &a);
-                *n += 1;
-            }
-            if buf.len() >= OUTPUT_CHUNK {
-                if let Err(e) = out.write_all(buf) {
-                    write_err = Some(std::io::Error::new(e.kind(), format!("alerts: {e}")));
-                    return;
-                }
-                buf.clear();
+        if let Some(alerting) = &mut alerting {
+            if let Err(e) = alerting.step(t, reports) {
+                write_err = Some(std::io::Error::new(e.kind(), format!("alerts: {e}")));
+                return;
             }
         }
         for r in reports {
@@ -354,18 +380,15 @@ pub fn run(args: TrackArgs) -> Result<()> {
     out.write_all(&pending)
         .and_then(|()| out.flush())
         .with_context(|| format!("writing tracks to {}", args.output))?;
-    let mut alert_lines = None;
-    if let Some((_, mut aout, buf, n)) = rules {
-        aout.write_all(&buf)
-            .and_then(|()| aout.flush())
-            .with_context(|| {
-                format!(
-                    "writing alerts to {}",
-                    args.alerts.as_deref().unwrap_or("-")
-                )
-            })?;
-        alert_lines = Some(n);
-    }
+    let alert_lines = match alerting {
+        Some(a) => Some(a.finish().with_context(|| {
+            format!(
+                "writing alerts to {}",
+                args.alerts.as_deref().unwrap_or("-")
+            )
+        })?),
+        None => None,
+    };
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }

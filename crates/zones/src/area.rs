@@ -125,10 +125,40 @@ impl Area {
         }
     }
 
+    /// Horizontal distance from `p` to the outline, metres: zero inside.
+    pub fn distance_m(&self, p: [f64; 2]) -> f64 {
+        match &self.shape {
+            Shape::Polygon(v) => {
+                if self.contains_horizontal(p) {
+                    return 0.0;
+                }
+                let n = v.len();
+                (0..n)
+                    .map(|i| segment_distance(p, v[i], v[(i + 1) % n]))
+                    .fold(f64::INFINITY, f64::min)
+            }
+            Shape::Circle { center_m, radius_m } => {
+                ((p[0] - center_m[0]).hypot(p[1] - center_m[1]) - radius_m).max(0.0)
+            }
+        }
+    }
+
     /// Whether the point `p` (east, north, up metres) is inside the area and its band.
     pub fn contains(&self, p: [f64; 3]) -> bool {
         (self.min_alt_m..=self.max_alt_m).contains(&p[2]) && self.contains_horizontal([p[0], p[1]])
     }
+}
+
+/// Distance from `p` to the segment `a`–`b`.
+fn segment_distance(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let ab = [b[0] - a[0], b[1] - a[1]];
+    let len2 = ab[0] * ab[0] + ab[1] * ab[1];
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1]) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p[0] - a[0] - t * ab[0]).hypot(p[1] - a[1] - t * ab[1])
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -177,6 +207,23 @@ impl Areas {
     /// All areas, in the order given.
     pub fn all(&self) -> &[Area] {
         &self.areas
+    }
+
+    /// Indices (into [`Areas::all`]) of the areas whose outline is within `radius_m`
+    /// of the horizontal point `p` (at any height), ascending.
+    pub fn near(&self, p: [f64; 2], radius_m: f64) -> Vec<usize> {
+        let query = AABB::from_corners(
+            [p[0] - radius_m, p[1] - radius_m],
+            [p[0] + radius_m, p[1] + radius_m],
+        );
+        let mut out: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(&query)
+            .map(|b| b.index)
+            .filter(|&i| self.areas[i].distance_m(p) <= radius_m)
+            .collect();
+        out.sort_unstable();
+        out
     }
 
     /// Indices (into [`Areas::all`]) of the areas holding `p`, ascending.

@@ -301,3 +301,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn distances_to_areas_by_hand() {
+    let square = Area {
+        name: "square".into(),
+        kind: AreaKind::Protected,
+        shape: Shape::Polygon(vec![[0.0, 0.0], [100.0, 0.0], [100.0, 100.0], [0.0, 100.0]]),
+        min_alt_m: 0.0,
+        max_alt_m: 100.0,
+    };
+    let disc = Area {
+        name: "disc".into(),
+        kind: AreaKind::NoAlert,
+        shape: Shape::Circle {
+            center_m: [1000.0, 0.0],
+            radius_m: 100.0,
+        },
+        min_alt_m: 0.0,
+        max_alt_m: 100.0,
+    };
+    assert_relative_eq!(square.distance_m([50.0, 50.0]), 0.0);
+    assert_relative_eq!(square.distance_m([50.0, -30.0]), 30.0);
+    // Off a corner diagonally: to the vertex.
+    assert_relative_eq!(square.distance_m([130.0, 140.0]), 50.0);
+    assert_relative_eq!(disc.distance_m([1000.0, 300.0]), 200.0);
+    assert_relative_eq!(disc.distance_m([1050.0, 0.0]), 0.0);
+    let areas = Areas::new(vec![square, disc]).unwrap();
+    assert_eq!(areas.near([130.0, 140.0], 50.0), vec![0]);
+    assert!(areas.near([130.0, 140.0], 49.0).is_empty());
+    assert_eq!(areas.near([550.0, 0.0], 450.0), vec![0, 1]);
+}
