@@ -57,29 +57,13 @@ fn kinds(events: &[AlertReport]) -> Vec<(AlertKind, AlertState)> {
 #[test]
 fn a_drone_is_warned_about_then_seen_crossing_and_the_warning_closes() {
     let mut e = engine(vec![]);
+    // The multirotor flying north at 10 m/s, `y` metres north of the border at `t`.
+    let quad = |t: f64, y: f64| [report(1, t, [0.0, y], [0.0, 10.0], Class::DroneRotary)];
     // 1,500 m south at 10 m/s: crosses in 150 s, beyond the 120 s horizon.
-    let ev = e.step(
-        0.0,
-        &[report(
-            1,
-            0.0,
-            [0.0, -1500.0],
-            [0.0, 10.0],
-            Class::DroneRotary,
-        )],
-    );
+    let ev = e.step(0.0, &quad(0.0, -1500.0));
     assert!(ev.is_empty(), "{ev:?}");
     // 1,000 m south: 100 s to go; at 120 s it is 200 m inside, σ ≈ 121 m: p ≈ 0.95.
-    let ev = e.step(
-        50.0,
-        &[report(
-            1,
-            50.0,
-            [0.0, -1000.0],
-            [0.0, 10.0],
-            Class::DroneRotary,
-        )],
-    );
+    let ev = e.step(50.0, &quad(50.0, -1000.0));
     assert_eq!(
         kinds(&ev),
         vec![(AlertKind::BorderCrossingPredicted, AlertState::New)]
@@ -89,65 +73,20 @@ fn a_drone_is_warned_about_then_seen_crossing_and_the_warning_closes() {
     assert!(ev[0].reason.contains("in 100 s"), "{}", ev[0].reason);
     let id = ev[0].alert;
     // The same cause again: nothing new to say.
-    let ev = e.step(
-        51.0,
-        &[report(
-            1,
-            51.0,
-            [0.0, -990.0],
-            [0.0, 10.0],
-            Class::DroneRotary,
-        )],
-    );
+    let ev = e.step(51.0, &quad(51.0, -990.0));
     assert!(ev.is_empty(), "{ev:?}");
     // It crosses between two reports.
-    e.step(
-        149.0,
-        &[report(
-            1,
-            149.0,
-            [0.0, -10.0],
-            [0.0, 10.0],
-            Class::DroneRotary,
-        )],
-    );
-    let ev = e.step(
-        151.0,
-        &[report(
-            1,
-            151.0,
-            [0.0, 10.0],
-            [0.0, 10.0],
-            Class::DroneRotary,
-        )],
-    );
+    e.step(149.0, &quad(149.0, -10.0));
+    let ev = e.step(151.0, &quad(151.0, 10.0));
     assert_eq!(
         kinds(&ev),
         vec![(AlertKind::BorderCrossed, AlertState::New)]
     );
     assert_eq!(ev[0].priority, 1);
     // The warning's cause ended at 149 s: closed 30 s later, not before.
-    let ev = e.step(
-        178.0,
-        &[report(
-            1,
-            178.0,
-            [0.0, 280.0],
-            [0.0, 10.0],
-            Class::DroneRotary,
-        )],
-    );
+    let ev = e.step(178.0, &quad(178.0, 280.0));
     assert!(ev.is_empty(), "{ev:?}");
-    let ev = e.step(
-        179.0,
-        &[report(
-            1,
-            179.0,
-            [0.0, 290.0],
-            [0.0, 10.0],
-            Class::DroneRotary,
-        )],
-    );
+    let ev = e.step(179.0, &quad(179.0, 290.0));
     assert_eq!(
         kinds(&ev),
         vec![(AlertKind::BorderCrossingPredicted, AlertState::Closed)]

@@ -66,37 +66,25 @@ fn zones_without_an_origin_or_with_mistakes_are_refused_clearly() {
         "{\"time_s\":0,\"sensor\":\"s\",\"x_m\":1,\"y_m\":2,\"sigma_m\":5}\n",
     )
     .unwrap();
-    let out = common::bin()
-        .args(["track", "--zones"])
-        .arg(&zones)
-        .args(["--alerts", "-"])
-        .arg(&det)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot both go to standard output"));
-    let out = common::bin()
-        .args(["track", "-o"])
-        .arg(dir.path().join("t.jsonl"))
-        .arg("--zones")
-        .arg(&zones)
-        .args(["--alerts", "-"])
-        .arg(&det)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a site origin"));
-    let out = common::bin()
-        .args(["track", "--origin", "52,23.5,0", "-o"])
-        .arg(dir.path().join("t.jsonl"))
-        .arg("--zones")
-        .arg(&zones)
-        .args(["--alerts", "-"])
-        .arg(&det)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let tracks = dir.path().join("t.jsonl");
+    // `skyfence track [front...] --zones Z --alerts - D`, which must fail: its stderr.
+    let refused = |front: &[&std::ffi::OsStr]| {
+        let out = common::bin()
+            .arg("track")
+            .args(front)
+            .arg("--zones")
+            .arg(&zones)
+            .args(["--alerts", "-"])
+            .arg(&det)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let o = |s: &'static str| std::ffi::OsStr::new(s);
+    assert!(refused(&[]).contains("cannot both go to standard output"));
+    assert!(refused(&[o("-o"), tracks.as_os_str()]).contains("needs a site origin"));
+    let err = refused(&[o("--origin"), o("52,23.5,0"), o("-o"), tracks.as_os_str()]);
     assert!(
         err.contains("own_side") && err.contains("1 problem"),
         "{err}"

@@ -99,33 +99,21 @@ fn predicted_crossing_by_hand() {
     let q = b.predict_crossing(&corr, 20.0).unwrap();
     assert_relative_eq!(q.probability, 0.647272, epsilon = 1e-6);
     // Too slow to reach the line within the horizon, moving away, or already ours.
-    assert!(b
-        .predict_crossing(
-            &Motion2 {
-                velocity_mps: [0.0, 4.0],
-                ..m
-            },
-            20.0
-        )
-        .is_none());
-    assert!(b
-        .predict_crossing(
-            &Motion2 {
-                velocity_mps: [0.0, -4.0],
-                ..m
-            },
-            20.0
-        )
-        .is_none());
-    assert!(b
-        .predict_crossing(
-            &Motion2 {
-                position_m: [0.0, 10.0],
-                ..m
-            },
-            20.0
-        )
-        .is_none());
+    let too_slow = Motion2 {
+        velocity_mps: [0.0, 4.0],
+        ..m
+    };
+    let away = Motion2 {
+        velocity_mps: [0.0, -4.0],
+        ..m
+    };
+    let ours = Motion2 {
+        position_m: [0.0, 10.0],
+        ..m
+    };
+    for case in [too_slow, away, ours] {
+        assert!(b.predict_crossing(&case, 20.0).is_none(), "{case:?}");
+    }
 }
 
 #[test]
