@@ -607,17 +607,6 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
-    /// Every kind.
-    pub const ALL: [AlertKind; 7] = [
-        AlertKind::BorderCrossingPredicted,
-        AlertKind::BorderCrossed,
-        AlertKind::ProtectedEntry,
-        AlertKind::AirspaceViolation,
-        AlertKind::Swarm,
-        AlertKind::Loitering,
-        AlertKind::PossiblySpoofed,
-    ];
-
     /// The name used in every output.
     pub fn as_str(self) -> &'static str {
         match self {
