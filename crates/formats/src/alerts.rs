@@ -12,7 +12,8 @@ pub struct AlertLine<'a> {
     /// Alert id.
     pub alert: u64,
     /// `border_crossing_predicted`, `border_crossed`, `protected_entry`,
-    /// `airspace_violation`, `swarm`, `loitering` or `possibly_spoofed`.
+    /// `airspace_violation`, `swarm`, `loitering`, `possibly_spoofed` or
+    /// `sensor_health`.
     pub kind: &'static str,
     /// `new`, `updated`, `acknowledged` or `closed`.
     pub state: &'static str,
@@ -23,6 +24,9 @@ pub struct AlertLine<'a> {
     /// Protected or no-alert area concerned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub area: Option<&'a str>,
+    /// Sensor concerned (health alerts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensor: Option<&'a str>,
     /// Latitude, degrees (with an origin).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lat_deg: Option<f64>,
@@ -37,24 +41,30 @@ pub struct AlertLine<'a> {
     pub reason: &'a str,
 }
 
+impl<'a> From<&'a AlertReport> for AlertLine<'a> {
+    fn from(a: &'a AlertReport) -> Self {
+        AlertLine {
+            time_s: a.time_s,
+            alert: a.alert,
+            kind: a.kind.as_str(),
+            state: a.state.as_str(),
+            priority: a.priority,
+            tracks: &a.tracks,
+            area: a.area.as_deref(),
+            sensor: a.sensor.as_deref(),
+            lat_deg: a.lla.map(|l| rounded(l.lat_deg(), 7)),
+            lon_deg: a.lla.map(|l| rounded(l.lon_deg(), 7)),
+            x_m: rounded(a.position_m[0], 1),
+            y_m: rounded(a.position_m[1], 1),
+            reason: &a.reason,
+        }
+    }
+}
+
 /// Appends one alert as a JSON line (with the newline). Alerts are few, so serde_json
 /// writes them.
 pub fn append_alert(buf: &mut Vec<u8>, a: &AlertReport) {
-    let line = AlertLine {
-        time_s: a.time_s,
-        alert: a.alert,
-        kind: a.kind.as_str(),
-        state: a.state.as_str(),
-        priority: a.priority,
-        tracks: &a.tracks,
-        area: a.area.as_deref(),
-        lat_deg: a.lla.map(|l| rounded(l.lat_deg(), 7)),
-        lon_deg: a.lla.map(|l| rounded(l.lon_deg(), 7)),
-        x_m: rounded(a.position_m[0], 1),
-        y_m: rounded(a.position_m[1], 1),
-        reason: &a.reason,
-    };
-    if serde_json::to_writer(&mut *buf, &line).is_ok() {
+    if serde_json::to_writer(&mut *buf, &AlertLine::from(a)).is_ok() {
         buf.push(b'\n');
     }
 }

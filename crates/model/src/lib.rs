@@ -604,6 +604,8 @@ pub enum AlertKind {
     Loitering,
     /// A cooperative report no independent sensor confirms.
     PossiblySpoofed,
+    /// A sensor fell silent or its detection rate changed sharply: a gap in coverage.
+    SensorHealth,
 }
 
 impl AlertKind {
@@ -617,6 +619,7 @@ impl AlertKind {
             AlertKind::Swarm => "swarm",
             AlertKind::Loitering => "loitering",
             AlertKind::PossiblySpoofed => "possibly_spoofed",
+            AlertKind::SensorHealth => "sensor_health",
         }
     }
 }
@@ -663,6 +666,8 @@ pub struct AlertReport {
     pub tracks: Vec<u64>,
     /// The area it concerns, by name, if any.
     pub area: Option<String>,
+    /// The sensor it concerns, by name, if any (health alerts).
+    pub sensor: Option<String>,
     /// Where, east/north/up metres in the site frame.
     pub position_m: [f64; 3],
     /// Where, geodetic, when the run has an origin.

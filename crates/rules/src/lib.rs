@@ -26,6 +26,9 @@
 //! nothing.
 #![deny(missing_docs)]
 
+mod health;
+pub use health::{HealthConfig, HealthFinding, Problem, SensorHealth};
+
 use model::{AlertKind, AlertReport, AlertState, Class, TrackFlags, TrackReport, TrackStatus};
 use std::collections::BTreeMap;
 use zones::{AreaKind, Areas, Border, Direction, Motion2};
@@ -152,6 +155,8 @@ struct Open {
     reason: String,
     last_cause_s: f64,
     acknowledged_by: Option<(String, f64)>,
+    /// The sensor of a health alert.
+    sensor: Option<String>,
 }
 
 /// Per-track memory between moments.
@@ -223,6 +228,7 @@ impl AlertEngine {
             priority: o.priority,
             tracks: o.tracks.clone(),
             area: o.area.map(|a| self.areas.all()[a].name.clone()),
+            sensor: o.sensor.clone(),
             position_m: o.position_m,
             lla: o.lla,
             reason: o.reason.clone(),
@@ -315,6 +321,7 @@ impl AlertEngine {
                     reason: c.reason,
                     last_cause_s: t,
                     acknowledged_by: None,
+                    sensor: None,
                 });
             }
         }
@@ -332,7 +339,9 @@ impl AlertEngine {
         let close_after = self.cfg.close_after_s;
         let mut kept = Vec::with_capacity(self.open.len());
         for mut o in std::mem::take(&mut self.open) {
-            if t - o.last_cause_s >= close_after {
+            // Health alerts close in `health`, which runs on the clock: a silent
+            // sensor's alert must not close because tracks keep coming from others.
+            if o.kind != AlertKind::SensorHealth && t - o.last_cause_s >= close_after {
                 o.state = AlertState::Closed;
                 out.push(self.report(&o, t));
             } else {
@@ -343,6 +352,81 @@ impl AlertEngine {
         // Forget tracks not reported for a while (their ids never come back).
         self.seen
             .retain(|_, s| t - s.time_s <= close_after.max(60.0));
+        out
+    }
+
+    /// Applies the sensor-health findings of time `t` (every sensor with a problem
+    /// now) and returns the health alerts that changed: raised, updated (the problem
+    /// changed) or closed (no problem for `close_after_s`).
+    pub fn health(&mut self, t: f64, findings: &[HealthFinding]) -> Vec<AlertReport> {
+        let mut out = Vec::new();
+        for f in findings {
+            let (reason, priority) = match f.problem {
+                Problem::Silent { for_s } => (
+                    format!("sensor {} silent for {for_s:.0} s: a gap in coverage", f.sensor),
+                    2,
+                ),
+                Problem::Rate {
+                    now_per_s,
+                    usual_per_s,
+                } => (
+                    format!(
+                        "sensor {} reports {now_per_s:.1} detections/s against its usual {usual_per_s:.1}",
+                        f.sensor
+                    ),
+                    3,
+                ),
+            };
+            let existing = self.open.iter().position(|o| {
+                o.kind == AlertKind::SensorHealth && o.sensor.as_deref() == Some(f.sensor.as_str())
+            });
+            match existing {
+                Some(i) => {
+                    let o = &mut self.open[i];
+                    o.last_cause_s = t;
+                    let was_silent = o.reason.contains(" silent ");
+                    let is_silent = matches!(f.problem, Problem::Silent { .. });
+                    if was_silent != is_silent || priority < o.priority {
+                        o.priority = o.priority.min(priority);
+                        o.reason = reason;
+                        if o.state != AlertState::Acknowledged {
+                            o.state = AlertState::Updated;
+                        }
+                        out.push(self.report(&self.open[i], t));
+                    }
+                }
+                None => {
+                    let o = Open {
+                        id: self.next_id,
+                        kind: AlertKind::SensorHealth,
+                        area: None,
+                        state: AlertState::New,
+                        priority,
+                        tracks: Vec::new(),
+                        position_m: f.position_m,
+                        lla: f.lla,
+                        reason,
+                        last_cause_s: t,
+                        acknowledged_by: None,
+                        sensor: Some(f.sensor.clone()),
+                    };
+                    self.next_id += 1;
+                    out.push(self.report(&o, t));
+                    self.open.push(o);
+                }
+            }
+        }
+        let close_after = self.cfg.close_after_s;
+        let mut kept = Vec::with_capacity(self.open.len());
+        for mut o in std::mem::take(&mut self.open) {
+            if o.kind == AlertKind::SensorHealth && t - o.last_cause_s >= close_after {
+                o.state = AlertState::Closed;
+                out.push(self.report(&o, t));
+            } else {
+                kept.push(o);
+            }
+        }
+        self.open = kept;
         out
     }
 

@@ -5,6 +5,7 @@
 mod convert;
 mod eval;
 mod plot;
+mod serve;
 mod sim;
 mod track;
 
@@ -27,6 +28,8 @@ enum Command {
     Sim(sim::SimArgs),
     /// Score tracks against truth: GOSPA, OSPA, continuity, warning times.
     Eval(eval::EvalArgs),
+    /// Run the live service: inputs, tracking, alerts, outputs and the HTTP API.
+    Serve(serve::ServeArgs),
     /// Convert other tools' files (mtt-bench scenarios) into skyfence's formats.
     Convert(convert::ConvertArgs),
 }
@@ -47,6 +50,7 @@ fn main() -> std::process::ExitCode {
         Command::Sim(args) => sim::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -398,6 +398,20 @@ impl Tracker {
         Ok(())
     }
 
+    /// Tells the tracker that time has reached `now_s` with no newer detection: what
+    /// is older than the reorder window before it is processed. A live service calls
+    /// this on a clock tick, so a quiet input still yields its last moments promptly;
+    /// a later detection older than what this processed is rejected as too old, as it
+    /// would be after a newer detection.
+    pub fn advance(&mut self, now_s: f64, emit: &mut dyn FnMut(f64, &[TrackReport])) {
+        if !now_s.is_finite() || now_s <= self.newest_s {
+            return;
+        }
+        self.newest_s = now_s;
+        let ready_before = now_s - self.cfg.timing.reorder_window_s;
+        self.drain(|t| t < ready_before, emit);
+    }
+
     /// Processes everything still buffered (end of input).
     pub fn finish(&mut self, emit: &mut dyn FnMut(f64, &[TrackReport])) {
         self.drain(|_| true, emit);

@@ -1,0 +1,160 @@
+//! The HTTP API of `skyfence serve` (docs/api.md): live tracks as GeoJSON, alerts and
+//! their acknowledgement, sensor health and Prometheus metrics, each behind a bearer
+//! token.
+//!
+//! API boundary: handlers only read the live picture and send acknowledgements to the
+//! tracking thread; nothing here changes tracks.
+#![deny(missing_docs)]
+
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pipeline::{AckFailure, Running};
+use std::sync::Arc;
+
+/// What the handlers share.
+#[derive(Clone)]
+struct AppState {
+    running: Arc<Running>,
+    token: Arc<str>,
+}
+
+/// Compares in time independent of where the strings differ, so response timing does
+/// not reveal how much of a guessed token is right. Hand-written: five lines do not
+/// warrant a dependency.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn require_token(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(t) if same_secret(t.trim().as_bytes(), st.token.as_bytes()) => next.run(req).await,
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"skyfence\"")],
+            "a valid `Authorization: Bearer TOKEN` header is required\n",
+        )
+            .into_response(),
+    }
+}
+
+fn json(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn tracks(State(st): State<AppState>) -> Response {
+    let tracks = match st.running.live.read() {
+        Ok(l) => l.tracks.clone(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        formats::tracks_geojson(&tracks),
+    )
+        .into_response()
+}
+
+async fn alerts(State(st): State<AppState>) -> Response {
+    let mut list = match st.running.live.read() {
+        Ok(l) => l.alerts.clone(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    // Most urgent first, then newest.
+    list.sort_by(|a, b| a.priority.cmp(&b.priority).then(b.alert.cmp(&a.alert)));
+    json(formats::alerts_json(&list))
+}
+
+async fn sensors(State(st): State<AppState>) -> Response {
+    let Ok(live) = st.running.live.read() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let rows: Vec<formats::SensorStatusLine> = live
+        .sensors
+        .iter()
+        .map(|s| formats::SensorStatusLine {
+            sensor: &s.name,
+            kind: s.kind,
+            lat_deg: s.position.map(|p| p.lat_deg()),
+            lon_deg: s.position.map(|p| p.lon_deg()),
+            detections: s.detections,
+            last_report_s: s.last_report_s,
+            age_s: s.last_report_s.map(|l| (live.time_s - l).max(0.0)),
+            rate_per_s: s.rate_per_s,
+            health: s.health,
+        })
+        .collect();
+    json(formats::sensors_json(&rows))
+}
+
+/// Body of an acknowledgement: who acknowledges.
+#[derive(serde::Deserialize, Default)]
+struct AckBody {
+    by: Option<String>,
+}
+
+async fn ack(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<AckBody>>,
+) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return (StatusCode::BAD_REQUEST, "the alert id must be a number\n").into_response();
+    };
+    let by = body
+        .and_then(|Json(b)| b.by)
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or_else(|| "api".to_owned());
+    match st.running.acknowledge(id, &by).await {
+        Ok(a) => json(formats::alert_json(&a)),
+        Err(AckFailure::Refused(e)) => (StatusCode::NOT_FOUND, format!("{e}\n")).into_response(),
+        Err(e @ AckFailure::Unavailable) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()
+        }
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        st.running.metrics.encode(),
+    )
+        .into_response()
+}
+
+async fn healthz(_: HeaderMap) -> &'static str {
+    "ok\n"
+}
+
+/// The API's routes over a running pipeline; every route but `/healthz` needs
+/// `Authorization: Bearer TOKEN`.
+pub fn router(running: Arc<Running>, token: &str) -> Router {
+    let st = AppState {
+        running,
+        token: Arc::from(token),
+    };
+    let api = Router::new()
+        .route("/api/tracks", get(tracks))
+        .route("/api/alerts", get(alerts))
+        .route("/api/alerts/{id}/ack", post(ack))
+        .route("/api/sensors", get(sensors))
+        .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(st.clone(), require_token));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(healthz))
+        .with_state(st)
+}

@@ -1,0 +1,724 @@
+//! `skyfence serve --config FILE`: the long-running service (docs/serve.md).
+//!
+//! The configuration is read in two phases, as Vector does: the TOML is parsed into
+//! plain sections, then every section is checked and every problem collected, so one
+//! run of `skyfence serve --check` lists everything to fix.
+
+use crate::{sim, track};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use pipeline::{CotTransport, InputPlan, LanePolicy, OnFull, OutputPlan, Plan};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Service configuration (TOML; see docs/serve.md).
+    #[arg(long)]
+    config: PathBuf,
+    /// Check the configuration, report every problem, and exit.
+    #[arg(long)]
+    check: bool,
+    /// Stop once every replay and sim input has reached its end (for batch replays
+    /// and tests); live inputs are closed then too.
+    #[arg(long)]
+    until_inputs_end: bool,
+    /// Seconds network outputs get at shutdown to deliver what they hold.
+    #[arg(long, default_value_t = 5.0)]
+    grace_s: f64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SiteSection {
+    /// LAT,LON,ALT_M.
+    origin: Option<String>,
+    sensors: Option<PathBuf>,
+    zones: Option<PathBuf>,
+    tracker: Option<PathBuf>,
+    reorder_window_s: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSection {
+    listen: String,
+    token: Option<String>,
+    token_env: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AlertsSection {
+    threat_classes: Option<Vec<String>>,
+    crossing_horizon_s: Option<f64>,
+    crossing_probability: Option<f64>,
+    crossing_keep_probability: Option<f64>,
+    close_after_s: Option<f64>,
+    dedup_radius_m: Option<f64>,
+    swarm_min_tracks: Option<usize>,
+    swarm_radius_m: Option<f64>,
+    swarm_heading_deg: Option<f64>,
+    loiter_radius_m: Option<f64>,
+    loiter_min_s: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct HealthSection {
+    silent_after_s: Option<f64>,
+    silent_intervals: Option<f64>,
+    window_s: Option<f64>,
+    baseline_windows: Option<u32>,
+    rate_drop_ratio: Option<f64>,
+    rate_rise_ratio: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum InputSection {
+    Tcp {
+        listen: String,
+    },
+    Udp {
+        listen: String,
+    },
+    Replay {
+        path: PathBuf,
+        speed: Option<f64>,
+    },
+    Sim {
+        scenario: String,
+        speed: Option<f64>,
+        seed: Option<u64>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum OutputSection {
+    Alerts {
+        path: PathBuf,
+        queue: Option<usize>,
+        on_full: Option<String>,
+    },
+    Tracks {
+        path: PathBuf,
+        queue: Option<usize>,
+        on_full: Option<String>,
+    },
+    Cot {
+        transport: String,
+        address: String,
+        stale_s: Option<f64>,
+        track_interval_s: Option<f64>,
+        birds: Option<bool>,
+        queue: Option<usize>,
+        on_full: Option<String>,
+    },
+    Webhook {
+        url: String,
+        initial_backoff_ms: Option<u64>,
+        max_backoff_ms: Option<u64>,
+        timeout_ms: Option<u64>,
+        queue: Option<usize>,
+        on_full: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeFile {
+    #[serde(default)]
+    site: SiteSection,
+    api: ApiSection,
+    #[serde(default)]
+    alerts: AlertsSection,
+    #[serde(default)]
+    health: HealthSection,
+    #[serde(default, rename = "input")]
+    inputs: Vec<InputSection>,
+    #[serde(default, rename = "output")]
+    outputs: Vec<OutputSection>,
+}
+
+/// The API's settings, validated.
+struct Api {
+    listen: SocketAddr,
+    token: String,
+}
+
+/// Collects problems instead of stopping at the first.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn add(&mut self, p: impl Into<String>) {
+        self.0.push(p.into());
+    }
+    /// The value, or the error recorded under `what`.
+    fn take<T>(&mut self, what: &str, r: Result<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(format!("{what}: {e:#}"));
+                None
+            }
+        }
+    }
+}
+
+fn addr(p: &mut Problems, what: &str, s: &str) -> Option<SocketAddr> {
+    match s.parse::<SocketAddr>() {
+        Ok(a) => Some(a),
+        Err(_) => {
+            p.add(format!(
+                "{what}: `{s}` is not an address with a port, for example 127.0.0.1:4001"
+            ));
+            None
+        }
+    }
+}
+
+fn lane(
+    p: &mut Problems,
+    what: &str,
+    queue: Option<usize>,
+    on_full: Option<&str>,
+    default: OnFull,
+) -> LanePolicy {
+    let capacity = queue.unwrap_or(4096);
+    if capacity == 0 {
+        p.add(format!("{what}.queue must be at least 1"));
+    }
+    let on_full = match on_full {
+        None => default,
+        Some("block") => OnFull::Block,
+        Some("drop_oldest") => OnFull::DropOldest,
+        Some(other) => {
+            p.add(format!(
+                "{what}.on_full is `{other}`; expected `block` or `drop_oldest`"
+            ));
+            default
+        }
+    };
+    LanePolicy { capacity, on_full }
+}
+
+fn positive(p: &mut Problems, what: &str, v: Option<f64>, default: f64) -> f64 {
+    let v = v.unwrap_or(default);
+    if !(v > 0.0 && v.is_finite()) {
+        p.add(format!("{what} must be a positive number, got {v}"));
+    }
+    v
+}
+
+/// Reads and checks the whole configuration; every problem at once.
+fn load(path: &Path) -> Result<(Plan, Api)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading service config {}", path.display()))?;
+    let file: ServeFile =
+        toml::from_str(&text).with_context(|| format!("in service config {}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let rel = |q: &Path| -> PathBuf {
+        if q.is_absolute() {
+            q.to_path_buf()
+        } else {
+            base.join(q)
+        }
+    };
+    let mut p = Problems::default();
+
+    // [api]
+    let listen = addr(&mut p, "api.listen", &file.api.listen);
+    let token = match (&file.api.token, &file.api.token_env) {
+        (Some(t), None) => Some(t.clone()),
+        (None, Some(var)) => match std::env::var(var) {
+            Ok(t) => Some(t),
+            Err(_) => {
+                p.add(format!("api.token_env names `{var}`, which is not set"));
+                None
+            }
+        },
+        (Some(_), Some(_)) => {
+            p.add("api: give token or token_env, not both");
+            None
+        }
+        (None, None) => {
+            p.add("api: a bearer token is required: give token = \"...\" or token_env = \"VAR\"");
+            None
+        }
+    };
+    if let Some(t) = &token {
+        if t.trim().len() < 16 {
+            p.add("api token must be at least 16 characters (it guards acknowledgements)");
+        }
+    }
+
+    // [site]
+    let origin = file
+        .site
+        .origin
+        .as_deref()
+        .and_then(|o| match track::parse_origin(o) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                p.add(format!("site.origin: {e}"));
+                None
+            }
+        });
+    let mut tracker_cfg = p
+        .take(
+            "site.tracker",
+            track::load_config(file.site.tracker.as_ref().map(|q| rel(q)).as_ref()),
+        )
+        .unwrap_or_default();
+    if let Some(w) = file.site.reorder_window_s {
+        if !(w >= 0.0 && w.is_finite()) {
+            p.add(format!("site.reorder_window_s must be 0 or more, got {w}"));
+        }
+        tracker_cfg.timing.reorder_window_s = w;
+    }
+    let mut sensors = p
+        .take(
+            "site.sensors",
+            track::load_sensors(file.site.sensors.as_ref().map(|q| rel(q)).as_ref()),
+        )
+        .unwrap_or_default();
+
+    // [[input]]
+    if file.inputs.is_empty() {
+        p.add("no [[input]]: give at least one (tcp, udp, replay or sim)");
+    }
+    let mut inputs = Vec::new();
+    let mut clock_rate: Option<f64> = Some(1.0);
+    let mut unpaced = false;
+    let mut sim_zones: Option<String> = None;
+    for (i, inp) in file.inputs.iter().enumerate() {
+        let what = format!("input {} ({})", i + 1, kind_of_input(inp));
+        match inp {
+            InputSection::Tcp { listen } => {
+                if let Some(a) = addr(&mut p, &format!("{what}.listen"), listen) {
+                    inputs.push(InputPlan::Tcp { listen: a });
+                }
+            }
+            InputSection::Udp { listen } => {
+                if let Some(a) = addr(&mut p, &format!("{what}.listen"), listen) {
+                    inputs.push(InputPlan::Udp { listen: a });
+                }
+            }
+            InputSection::Replay { path, speed } => {
+                let path = rel(path);
+                if !path.is_file() {
+                    p.add(format!(
+                        "{what}.path: {} is not a readable file",
+                        path.display()
+                    ));
+                }
+                match speed {
+                    Some(s) if !(*s > 0.0 && s.is_finite()) => {
+                        p.add(format!("{what}.speed must be positive (omit it to replay as fast as possible), got {s}"));
+                    }
+                    Some(s) => clock_rate = Some(clock_rate.map_or(*s, |r| r.max(*s))),
+                    None => unpaced = true,
+                }
+                inputs.push(InputPlan::Replay {
+                    path,
+                    speed: *speed,
+                });
+            }
+            InputSection::Sim {
+                scenario,
+                speed,
+                seed,
+            } => {
+                let speed = positive(&mut p, &format!("{what}.speed"), *speed, 1.0);
+                clock_rate = Some(clock_rate.map_or(speed, |r| r.max(speed)));
+                let scenario_path = if Path::new(scenario).exists() {
+                    rel(Path::new(scenario))
+                } else {
+                    PathBuf::from(scenario)
+                };
+                let Some(mut sc) = p.take(&what, sim::load_scenario(&scenario_path)) else {
+                    continue;
+                };
+                if let Some(s) = seed {
+                    sc.seed = *s;
+                }
+                let Some(simulation) = p.take(
+                    &what,
+                    simulator::Simulation::new(&sc).context("setting up the simulation"),
+                ) else {
+                    continue;
+                };
+                // The scenario's sensors and border serve when the site gives none.
+                if file.site.sensors.is_none() {
+                    if let Some(t) = p.take(
+                        &what,
+                        formats::parse_sensors(&simulation.sensors_file()).map_err(|e| {
+                            anyhow::anyhow!(
+                                "its sensors: {}",
+                                e.first().map(ToString::to_string).unwrap_or_default()
+                            )
+                        }),
+                    ) {
+                        sensors = t;
+                    }
+                }
+                sim_zones = Some(formats::site_geojson(&sc.name, &simulation.site_features()));
+                inputs.push(InputPlan::Sim {
+                    sim: Box::new(simulation),
+                    speed,
+                });
+            }
+        }
+    }
+    if unpaced {
+        clock_rate = None;
+    }
+    let origin = origin.or(sensors.origin());
+
+    // Zones and rules.
+    let zones_text = match &file.site.zones {
+        Some(z) => p.take(
+            "site.zones",
+            std::fs::read_to_string(rel(z))
+                .with_context(|| format!("reading {}", rel(z).display())),
+        ),
+        None => sim_zones,
+    };
+    let rules_cfg = rules_config(&mut p, &file.alerts);
+    let health = health_config(&mut p, &file.health);
+    let mut rules = None;
+    if let Some(text) = zones_text {
+        match origin {
+            None => p.add(
+                "zones need a site origin: give site.origin or a sensors file with an origin line",
+            ),
+            Some(o) => match formats::parse_zones(&text, &geodesy::LocalFrame::new(o)) {
+                Ok(zs) => {
+                    rules = Some(rules::AlertEngine::new(rules_cfg, zs.border, zs.areas));
+                }
+                Err(es) => {
+                    for e in es {
+                        p.add(format!("site.zones: {e}"));
+                    }
+                }
+            },
+        }
+    }
+
+    // [[output]]
+    let mut outputs = Vec::new();
+    for (i, out) in file.outputs.iter().enumerate() {
+        let what = format!("output {} ({})", i + 1, kind_of_output(out));
+        match out {
+            OutputSection::Alerts {
+                path,
+                queue,
+                on_full,
+            }
+            | OutputSection::Tracks {
+                path,
+                queue,
+                on_full,
+            } => {
+                let path = rel(path);
+                let parent = path.parent().filter(|d| !d.as_os_str().is_empty());
+                if parent.is_some_and(|d| !d.is_dir()) {
+                    p.add(format!(
+                        "{what}.path: the folder of {} does not exist",
+                        path.display()
+                    ));
+                }
+                let lane = lane(&mut p, &what, *queue, on_full.as_deref(), OnFull::Block);
+                if matches!(out, OutputSection::Alerts { .. }) {
+                    if rules.is_none() {
+                        p.add(format!(
+                            "{what}: alerts need zones (site.zones, or a sim input)"
+                        ));
+                    }
+                    outputs.push(OutputPlan::AlertsFile { path, lane });
+                } else {
+                    outputs.push(OutputPlan::TracksFile { path, lane });
+                }
+            }
+            OutputSection::Cot {
+                transport,
+                address,
+                stale_s,
+                track_interval_s,
+                birds,
+                queue,
+                on_full,
+            } => {
+                let transport = match transport.as_str() {
+                    "udp" => CotTransport::Udp,
+                    "tcp" => CotTransport::Tcp,
+                    other => {
+                        p.add(format!(
+                            "{what}.transport is `{other}`; expected `udp` or `tcp`"
+                        ));
+                        CotTransport::Udp
+                    }
+                };
+                let a = addr(&mut p, &format!("{what}.address"), address);
+                let stale_s = positive(&mut p, &format!("{what}.stale_s"), *stale_s, 30.0);
+                let track_interval_s = positive(
+                    &mut p,
+                    &format!("{what}.track_interval_s"),
+                    *track_interval_s,
+                    1.0,
+                );
+                let lane = lane(
+                    &mut p,
+                    &what,
+                    *queue,
+                    on_full.as_deref(),
+                    OnFull::DropOldest,
+                );
+                if origin.is_none() {
+                    p.add(format!(
+                        "{what}: CoT needs geodetic positions, so a site origin"
+                    ));
+                }
+                if let Some(address) = a {
+                    outputs.push(OutputPlan::Cot {
+                        transport,
+                        address,
+                        stale_s,
+                        track_interval_s,
+                        birds: birds.unwrap_or(false),
+                        lane,
+                    });
+                }
+            }
+            OutputSection::Webhook {
+                url,
+                initial_backoff_ms,
+                max_backoff_ms,
+                timeout_ms,
+                queue,
+                on_full,
+            } => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    p.add(format!(
+                        "{what}.url must start with http:// or https://, got `{url}`"
+                    ));
+                }
+                if rules.is_none() {
+                    p.add(format!("{what}: a webhook sends alerts, which need zones"));
+                }
+                let initial = initial_backoff_ms.unwrap_or(500);
+                let max = max_backoff_ms.unwrap_or(30_000);
+                if initial == 0 || max < initial {
+                    p.add(format!(
+                        "{what}: initial_backoff_ms must be at least 1 and at most max_backoff_ms"
+                    ));
+                }
+                let lane = lane(
+                    &mut p,
+                    &what,
+                    *queue,
+                    on_full.as_deref(),
+                    OnFull::DropOldest,
+                );
+                outputs.push(OutputPlan::Webhook {
+                    url: url.clone(),
+                    initial_backoff: Duration::from_millis(initial),
+                    max_backoff: Duration::from_millis(max),
+                    timeout: Duration::from_millis(timeout_ms.unwrap_or(5_000).max(1)),
+                    lane,
+                });
+            }
+        }
+    }
+
+    if !p.0.is_empty() {
+        bail!(
+            "service config {} has {} problem(s):\n  {}",
+            path.display(),
+            p.0.len(),
+            p.0.join("\n  ")
+        );
+    }
+    let (Some(listen), Some(token)) = (listen, token) else {
+        bail!(
+            "service config {}: the [api] section is incomplete",
+            path.display()
+        );
+    };
+    Ok((
+        Plan {
+            tracker: tracker_cfg,
+            sensors,
+            origin,
+            rules,
+            inputs,
+            outputs,
+            health,
+            clock_rate,
+        },
+        Api { listen, token },
+    ))
+}
+
+fn kind_of_input(i: &InputSection) -> &'static str {
+    match i {
+        InputSection::Tcp { .. } => "tcp",
+        InputSection::Udp { .. } => "udp",
+        InputSection::Replay { .. } => "replay",
+        InputSection::Sim { .. } => "sim",
+    }
+}
+
+fn kind_of_output(o: &OutputSection) -> &'static str {
+    match o {
+        OutputSection::Alerts { .. } => "alerts",
+        OutputSection::Tracks { .. } => "tracks",
+        OutputSection::Cot { .. } => "cot",
+        OutputSection::Webhook { .. } => "webhook",
+    }
+}
+
+fn rules_config(p: &mut Problems, a: &AlertsSection) -> rules::RulesConfig {
+    let mut c = rules::RulesConfig::default();
+    if let Some(names) = &a.threat_classes {
+        let mut classes = Vec::new();
+        for n in names {
+            match model::Class::parse(n) {
+                Some(k) => classes.push(k),
+                None => p.add(format!("alerts.threat_classes: `{n}` is not a class (drone_rotary, drone_fixed_wing, bird, aircraft, balloon, unknown)")),
+            }
+        }
+        c.threat_classes = classes;
+    }
+    macro_rules! set {
+        ($($f:ident),*) => { $( if let Some(v) = a.$f { c.$f = v; } )* };
+    }
+    set!(
+        crossing_horizon_s,
+        crossing_probability,
+        crossing_keep_probability,
+        close_after_s,
+        dedup_radius_m,
+        swarm_min_tracks,
+        swarm_radius_m,
+        swarm_heading_deg,
+        loiter_radius_m,
+        loiter_min_s
+    );
+    for e in c.problems() {
+        p.add(e);
+    }
+    c
+}
+
+fn health_config(p: &mut Problems, h: &HealthSection) -> rules::HealthConfig {
+    let mut c = rules::HealthConfig::default();
+    macro_rules! set {
+        ($($f:ident),*) => { $( if let Some(v) = h.$f { c.$f = v; } )* };
+    }
+    set!(
+        silent_after_s,
+        silent_intervals,
+        window_s,
+        baseline_windows,
+        rate_drop_ratio,
+        rate_rise_ratio
+    );
+    for e in c.problems() {
+        p.add(e);
+    }
+    c
+}
+
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    let (plan, api) = load(&args.config)?;
+    if args.check {
+        eprintln!("skyfence serve: {} is valid", args.config.display());
+        return Ok(());
+    }
+    let grace = Duration::from_secs_f64(args.grace_s.clamp(0.0, 3600.0));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("skyfence-io")
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let running = Arc::new(
+            pipeline::start(plan)
+                .await
+                .context("starting the service")?,
+        );
+        let listener = tokio::net::TcpListener::bind(api.listen)
+            .await
+            .with_context(|| format!("cannot listen for the API on {}", api.listen))?;
+        eprintln!(
+            "skyfence serve: API on http://{} (bearer token required)",
+            listener.local_addr().unwrap_or(api.listen)
+        );
+        let app = server::router(running.clone(), &api.token);
+        let (stop_http, stopped) = tokio::sync::oneshot::channel::<()>();
+        let http = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        let mut done = running.inputs_done.clone();
+        let until_end = args.until_inputs_end;
+        tokio::select! {
+            _ = stop_signal() => eprintln!("skyfence serve: stopping (signal)"),
+            _ = async {
+                if until_end {
+                    let _ = done.wait_for(|d| *d).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => eprintln!("skyfence serve: inputs ended, stopping"),
+        }
+        let _ = stop_http.send(());
+        match http.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!("API server: {e}"),
+            Err(e) => tracing::warn!("API server task: {e}"),
+        }
+        let running = match Arc::try_unwrap(running) {
+            Ok(r) => r,
+            Err(_) => bail!("internal: the API still holds the service after stopping"),
+        };
+        let m = running.metrics.clone();
+        running.shutdown(grace).await;
+        eprintln!("skyfence serve: stopped; everything accepted was tracked and written");
+        tracing::debug!(metrics = %m.encode(), "final metrics");
+        Ok(())
+    })
+}
