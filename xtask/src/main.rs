@@ -11,6 +11,7 @@ mod bench_track;
 mod eval_classify;
 mod eval_realdata;
 mod gen_demo;
+mod load_serve;
 mod scenario_table;
 
 #[derive(Parser)]
@@ -34,6 +35,8 @@ enum Cmd {
     EvalRealdata(eval_realdata::Args),
     /// Classification over the scenario library with several seeds.
     EvalClassify(eval_classify::Args),
+    /// `skyfence serve` under sustained TCP load: rate held, memory, alert latency.
+    LoadServe(load_serve::Args),
     /// Regenerate the bundled demo scenario in scenarios/demo-border.
     GenDemo(gen_demo::Args),
     /// Runs every library scenario through sim, track and eval; writes docs/scenario-results.md.
@@ -49,6 +52,7 @@ fn main() -> Result<()> {
         Cmd::EvalRealdata(a) => eval_realdata::run(a),
         Cmd::EvalClassify(a) => eval_classify::run(a),
         Cmd::GenDemo(a) => gen_demo::run(a),
+        Cmd::LoadServe(a) => load_serve::run(a),
         Cmd::ScenarioTable(a) => scenario_table::run(a),
     }
 }
@@ -116,10 +120,37 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+    let peer = peer_python()?;
     run_cmd(
         Command::new(cargo)
             .current_dir(&r)
+            .env("SKYFENCE_PEER_PYTHON", &peer)
             .args(["test", "--workspace", "--release"]),
     )?;
     Ok(())
+}
+
+/// A Python with the independent peers the tests talk to (takproto, the TAK
+/// project's CoT library), installed once into target/peer-venv.
+fn peer_python() -> Result<PathBuf> {
+    let venv = root().join("target/peer-venv");
+    let py = venv.join("bin/python");
+    let ready = venv.join(".installed-takproto-3.0.1");
+    if !ready.exists() {
+        eprintln!(
+            "installing the test peers (takproto 3.0.1) into {} ...",
+            venv.display()
+        );
+        run_cmd(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        run_cmd(Command::new(&py).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "takproto==3.0.1",
+        ]))?;
+        std::fs::write(&ready, "")?;
+    }
+    Ok(py)
 }

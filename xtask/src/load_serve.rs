@@ -1,0 +1,356 @@
+//! `cargo xtask load-serve`: `skyfence serve` under a sustained stream of detections
+//! over TCP, with drones crossing a border among the clutter. Prints the rate held,
+//! the memory over time, and the latency from a detection's arrival to the alert it
+//! raised, measured outside the service (send instant to webhook arrival) and inside
+//! it (its own histogram).
+
+use crate::{build_skyfence, root};
+use anyhow::{bail, Context, Result};
+use clap::Args as ClapArgs;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Detections per second to send.
+    #[arg(long, default_value_t = 100_000)]
+    rate: u64,
+    /// How long to run, seconds.
+    #[arg(long, default_value_t = 600)]
+    seconds: u64,
+    /// Drones in the air at once (each crosses the border and is replaced).
+    #[arg(long, default_value_t = 100)]
+    drones: usize,
+    /// Seed of the clutter and the drones' paths.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+/// Sends per 10 ms tick; times are ms-quantised so the tester can find a moment's
+/// send instant from an alert's `time_s`.
+const TICK_MS: u64 = 10;
+const HALF_WIDTH_M: f64 = 100_000.0;
+const DRONE_SPEED_MPS: f64 = 25.0;
+const START_X_M: f64 = -4_000.0;
+const END_X_M: f64 = 3_000.0;
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn rss_mib(pid: u32) -> Option<f64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The webhook receiver: every alert line that arrives, with its arrival instant.
+fn receiver(l: TcpListener, tx: mpsc::Sender<(Instant, serde_json::Value)>) {
+    for conn in l.incoming() {
+        let Ok(conn) = conn else { return };
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let Ok(clone) = conn.try_clone() else { return };
+            let mut r = BufReader::new(clone);
+            let mut w = conn;
+            loop {
+                let mut len = 0usize;
+                let mut line = String::new();
+                let mut saw = false;
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    saw = true;
+                    if line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                if !saw {
+                    return;
+                }
+                let mut body = vec![0u8; len];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let at = Instant::now();
+                if let Ok(v) = serde_json::from_slice(&body) {
+                    let _ = tx.send((at, v));
+                }
+                if w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let bin = build_skyfence()?;
+    let dir = root().join("target/load-serve");
+    std::fs::create_dir_all(&dir)?;
+    let (api, tcp) = (free_port()?, free_port()?);
+    let hook = TcpListener::bind("127.0.0.1:0")?;
+    let hook_port = hook.local_addr()?.port();
+    let (alert_tx, alert_rx) = mpsc::channel();
+    std::thread::spawn(move || receiver(hook, alert_tx));
+    // A north-south border through the origin; our side is east (left of a line drawn
+    // southwards).
+    std::fs::write(
+        dir.join("zones.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"border","own_side":"left"},"geometry":{"type":"LineString","coordinates":[[23.0,53.5],[23.0,51.5]]}}]}"#,
+    )?;
+    let token = "load-test-token-0123456789";
+    std::fs::write(
+        dir.join("serve.toml"),
+        format!(
+            r#"[api]
+listen = "127.0.0.1:{api}"
+token = "{token}"
+
+[site]
+origin = "52.5,23.0,150"
+zones = "zones.geojson"
+# Live sensors on a LAN: a short reorder window keeps alerts prompt.
+reorder_window_s = 0.05
+
+[[input]]
+kind = "tcp"
+listen = "127.0.0.1:{tcp}"
+
+[[output]]
+kind = "alerts"
+path = "alerts.jsonl"
+
+[[output]]
+kind = "webhook"
+url = "http://127.0.0.1:{hook_port}/alerts"
+"#
+        ),
+    )?;
+    let _ = std::fs::remove_file(dir.join("alerts.jsonl"));
+    let mut child = std::process::Command::new(&bin)
+        .args(["serve", "--config"])
+        .arg(dir.join("serve.toml"))
+        .stderr(std::fs::File::create(dir.join("serve.log"))?)
+        .spawn()
+        .context("starting skyfence serve")?;
+    let pid = child.id();
+    let t_up = Instant::now();
+    let mut conn = loop {
+        if let Ok(c) = TcpStream::connect(("127.0.0.1", tcp)) {
+            break c;
+        }
+        if t_up.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            bail!("skyfence serve did not open its TCP input; see target/load-serve/serve.log");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    conn.set_nodelay(true)?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    let life_s = (END_X_M - START_X_M) / DRONE_SPEED_MPS;
+    // Each drone: lane y and start time; staggered so they arrive steadily.
+    let mut drones: Vec<(f64, f64)> = (0..a.drones)
+        .map(|i| {
+            (
+                rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M),
+                -(i as f64) * life_s / a.drones as f64,
+            )
+        })
+        .collect();
+    let per_tick = a.rate * TICK_MS / 1000;
+    let mut sent_at: HashMap<u64, Instant> = HashMap::new();
+    let start = Instant::now();
+    let mut line = String::with_capacity(128);
+    let mut buf: Vec<u8> = Vec::with_capacity(per_tick as usize * 100);
+    let mut sent: u64 = 0;
+    let mut rss: Vec<(f64, f64)> = Vec::new();
+    let mut next_rss = 0.0;
+    let ticks = a.seconds * 1000 / TICK_MS;
+    let mut behind_ticks = 0u64;
+    eprintln!(
+        "load-serve: {} detections/s for {} s, {} drones crossing, into skyfence serve (pid {pid})",
+        a.rate, a.seconds, a.drones
+    );
+    for k in 1..=ticks {
+        let due = Duration::from_millis(k * TICK_MS);
+        match due.checked_sub(start.elapsed()) {
+            Some(wait) => std::thread::sleep(wait),
+            None => behind_ticks += 1,
+        }
+        let ms = k * TICK_MS;
+        let t = ms as f64 / 1000.0;
+        buf.clear();
+        let mut n = 0u64;
+        // Drones report once a second (a radar scan), each at its own phase.
+        for (i, d) in drones.iter_mut().enumerate() {
+            let age = t - d.1;
+            if age < 0.0 || (ms / TICK_MS) % 100 != (i as u64 % 100) {
+                continue;
+            }
+            if age > life_s {
+                *d = (rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M), t);
+                continue;
+            }
+            let x = START_X_M + DRONE_SPEED_MPS * age + rng.gen_range(-20.0..20.0);
+            let y = d.0 + rng.gen_range(-20.0..20.0);
+            line.clear();
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                line,
+                r#"{{"time_s":{t:.3},"sensor":"radar","x_m":{x:.1},"y_m":{y:.1},"z_m":120,"sigma_m":15,"rcs_dbsm":-18}}"#
+            );
+            buf.extend_from_slice(line.as_bytes());
+            n += 1;
+        }
+        while n < per_tick {
+            let x = rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M);
+            let y = rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M);
+            line.clear();
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                line,
+                r#"{{"time_s":{t:.3},"sensor":"radar","x_m":{x:.1},"y_m":{y:.1},"z_m":{:.0},"sigma_m":15,"rcs_dbsm":{:.1}}}"#,
+                rng.gen_range(0.0..2000.0),
+                rng.gen_range(-30.0..10.0)
+            );
+            buf.extend_from_slice(line.as_bytes());
+            n += 1;
+        }
+        sent_at.insert(ms, Instant::now());
+        conn.write_all(&buf).context("sending to skyfence serve")?;
+        sent += n;
+        let el = start.elapsed().as_secs_f64();
+        if el >= next_rss {
+            if let Some(m) = rss_mib(pid) {
+                rss.push((el, m));
+            }
+            next_rss += 10.0;
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    drop(conn);
+    std::thread::sleep(Duration::from_secs(2));
+    let metrics = http_get(api, "/metrics", token).unwrap_or_default();
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let status = child.wait()?;
+
+    // Latencies: each new alert against the send instant of its moment.
+    let mut lat: Vec<f64> = Vec::new();
+    let mut news = 0;
+    while let Ok((at, v)) = alert_rx.try_recv() {
+        if v["state"] != "new" {
+            continue;
+        }
+        news += 1;
+        let Some(t) = v["time_s"].as_f64() else {
+            continue;
+        };
+        let ms = (t * 1000.0).round() as u64;
+        if let Some(s) = sent_at.get(&ms) {
+            lat.push(at.duration_since(*s).as_secs_f64() * 1000.0);
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    let accepted = metric(&metrics, "skyfence_detections_accepted_total");
+    let rejected = metric(&metrics, "skyfence_detections_rejected_total");
+    println!("## skyfence serve under load ({} s)", a.seconds);
+    println!();
+    println!(
+        "- sent {sent} detections in {elapsed:.1} s: {:.0} per second ({behind_ticks} of {ticks} ticks late)",
+        sent as f64 / elapsed
+    );
+    println!("- accepted {accepted:.0}, rejected {rejected:.0} (serve's own counters)");
+    println!(
+        "- new alerts {news}; latency from send to webhook arrival: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} measured)",
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or(f64::NAN),
+        lat.len()
+    );
+    let internal = histogram_quantile(&metrics, "skyfence_alert_latency_seconds", 0.99);
+    println!(
+        "- serve's own alert latency histogram: p99 below {:.1} ms",
+        internal * 1000.0
+    );
+    if let (Some(first), Some(last)) =
+        (rss.iter().find(|r| r.0 >= 60.0).or(rss.first()), rss.last())
+    {
+        let max = rss.iter().map(|r| r.1).fold(0.0, f64::max);
+        println!(
+            "- RSS: {:.0} MiB at {:.0} s, {:.0} MiB at {:.0} s, max {max:.0} MiB",
+            first.1, first.0, last.1, last.0
+        );
+    }
+    println!("- serve exited with {status}");
+    let rows: Vec<String> = rss.iter().map(|(t, m)| format!("{t:.0} {m:.1}")).collect();
+    std::fs::write(dir.join("rss.txt"), rows.join("\n"))?;
+    Ok(())
+}
+
+fn http_get(port: u16, path: &str, token: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// The upper bound of the bucket that holds quantile `q` of a Prometheus histogram.
+fn histogram_quantile(text: &str, name: &str, q: f64) -> f64 {
+    let mut buckets: Vec<(f64, f64)> = text
+        .lines()
+        .filter(|l| l.starts_with(&format!("{name}_bucket")))
+        .filter_map(|l| {
+            let le = l.split("le=\"").nth(1)?.split('"').next()?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            Some((le, l.split_whitespace().last()?.parse().ok()?))
+        })
+        .collect();
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = buckets.last().map_or(0.0, |b| b.1);
+    buckets
+        .iter()
+        .find(|b| b.1 >= q * total)
+        .map_or(f64::NAN, |b| b.0)
+}
