@@ -26,6 +26,10 @@ pub struct Args {
     /// Drones in the air at once (each crosses the border and is replaced).
     #[arg(long, default_value_t = 100)]
     drones: usize,
+    /// Also write serve's track lines to target/load-serve/tracks.jsonl (for looking
+    /// into a run; adds the file's cost).
+    #[arg(long)]
+    tracks: bool,
     /// Seed of the clutter and the drones' paths.
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -38,6 +42,25 @@ const HALF_WIDTH_M: f64 = 100_000.0;
 const DRONE_SPEED_MPS: f64 = 25.0;
 const START_X_M: f64 = -4_000.0;
 const END_X_M: f64 = 3_000.0;
+const RADARS: usize = 100;
+const CELL_M: f64 = 20_000.0;
+const CELL_M_HALF: f64 = 10_000.0;
+
+/// Centre of radar `r`'s cell, east and north metres.
+fn radar_centre(r: usize) -> [f64; 2] {
+    let (col, row) = ((r % 10) as f64, (r / 10) as f64);
+    [
+        -HALF_WIDTH_M + CELL_M * (col + 0.5),
+        -HALF_WIDTH_M + CELL_M * (row + 0.5),
+    ]
+}
+
+/// The radar whose cell holds a point.
+fn radar_of(x: f64, y: f64) -> usize {
+    let c = (((x + HALF_WIDTH_M) / CELL_M).floor() as isize).clamp(0, 9) as usize;
+    let r = (((y + HALF_WIDTH_M) / CELL_M).floor() as isize).clamp(0, 9) as usize;
+    r * 10 + c
+}
 
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -120,6 +143,24 @@ pub fn run(a: Args) -> Result<()> {
         dir.join("zones.geojson"),
         r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"border","own_side":"left"},"geometry":{"type":"LineString","coordinates":[[23.0,53.5],[23.0,51.5]]}}]}"#,
     )?;
+    // A 10 x 10 grid of radars, one per 20 km cell, each seeing its cell's inscribed
+    // circle and scanning once a second at its own phase: 100 scans a second of about
+    // a thousand plots each, the shape of a sector's radar network.
+    let origin = geodesy::Lla::try_from_degrees(52.5, 23.0, 150.0)?;
+    let frame = geodesy::LocalFrame::new(origin);
+    let mut sensors =
+        String::from("{\"origin\":{\"lat_deg\":52.5,\"lon_deg\":23.0,\"alt_m\":150.0}}\n");
+    for r in 0..RADARS {
+        let [x, y] = radar_centre(r);
+        let p = frame.enu_to_lla(geodesy::Enu(nalgebra::Vector3::new(x, y, 20.0)));
+        sensors.push_str(&format!(
+            "{{\"sensor\":\"radar-{r:02}\",\"kind\":\"radar\",\"lat_deg\":{:.7},\"lon_deg\":{:.7},\"alt_m\":{:.1},\"max_range_m\":{CELL_M_HALF},\"pd\":0.9}}\n",
+            p.lat_deg(),
+            p.lon_deg(),
+            p.alt_m
+        ));
+    }
+    std::fs::write(dir.join("sensors.jsonl"), sensors)?;
     let token = "load-test-token-0123456789";
     std::fs::write(
         dir.join("serve.toml"),
@@ -129,7 +170,7 @@ listen = "127.0.0.1:{api}"
 token = "{token}"
 
 [site]
-origin = "52.5,23.0,150"
+sensors = "sensors.jsonl"
 zones = "zones.geojson"
 # Live sensors on a LAN: a short reorder window keeps alerts prompt.
 reorder_window_s = 0.05
@@ -145,9 +186,15 @@ path = "alerts.jsonl"
 [[output]]
 kind = "webhook"
 url = "http://127.0.0.1:{hook_port}/alerts"
-"#
+{}"#,
+            if a.tracks {
+                "\n[[output]]\nkind = \"tracks\"\npath = \"tracks.jsonl\"\n"
+            } else {
+                ""
+            }
         ),
     )?;
+    let _ = std::fs::remove_file(dir.join("tracks.jsonl"));
     let _ = std::fs::remove_file(dir.join("alerts.jsonl"));
     let mut child = std::process::Command::new(&bin)
         .args(["serve", "--config"])
@@ -175,7 +222,7 @@ url = "http://127.0.0.1:{hook_port}/alerts"
     let mut drones: Vec<(f64, f64)> = (0..a.drones)
         .map(|i| {
             (
-                rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M),
+                rng.gen_range(-HALF_WIDTH_M + 1.0..HALF_WIDTH_M - 1.0),
                 -(i as f64) * life_s / a.drones as f64,
             )
         })
@@ -204,35 +251,42 @@ url = "http://127.0.0.1:{hook_port}/alerts"
         let t = ms as f64 / 1000.0;
         buf.clear();
         let mut n = 0u64;
-        // Drones report once a second (a radar scan), each at its own phase.
-        for (i, d) in drones.iter_mut().enumerate() {
+        // The radar whose scan falls in this tick: 100 ticks a second, one radar each.
+        let radar = ((ms / TICK_MS) % RADARS as u64) as usize;
+        let [cx, cy] = radar_centre(radar);
+        for d in drones.iter_mut() {
             let age = t - d.1;
-            if age < 0.0 || (ms / TICK_MS) % 100 != (i as u64 % 100) {
+            if age > life_s {
+                *d = (rng.gen_range(-HALF_WIDTH_M + 1.0..HALF_WIDTH_M - 1.0), t);
                 continue;
             }
-            if age > life_s {
-                *d = (rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M), t);
+            if age < 0.0 {
                 continue;
             }
             let x = START_X_M + DRONE_SPEED_MPS * age + rng.gen_range(-20.0..20.0);
             let y = d.0 + rng.gen_range(-20.0..20.0);
+            if radar_of(x, y) != radar || (x - cx).hypot(y - cy) > CELL_M_HALF {
+                continue;
+            }
             line.clear();
             use std::fmt::Write as _;
             let _ = writeln!(
                 line,
-                r#"{{"time_s":{t:.3},"sensor":"radar","x_m":{x:.1},"y_m":{y:.1},"z_m":120,"sigma_m":15,"rcs_dbsm":-18}}"#
+                r#"{{"time_s":{t:.3},"sensor":"radar-{radar:02}","x_m":{x:.1},"y_m":{y:.1},"z_m":120,"sigma_m":15,"rcs_dbsm":-18}}"#
             );
             buf.extend_from_slice(line.as_bytes());
             n += 1;
         }
         while n < per_tick {
-            let x = rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M);
-            let y = rng.gen_range(-HALF_WIDTH_M..HALF_WIDTH_M);
+            // Clutter anywhere in the radar's circle.
+            let rr = CELL_M_HALF * rng.gen_range(0.0f64..1.0).sqrt();
+            let az = rng.gen_range(0.0..std::f64::consts::TAU);
+            let (x, y) = (cx + rr * az.cos(), cy + rr * az.sin());
             line.clear();
             use std::fmt::Write as _;
             let _ = writeln!(
                 line,
-                r#"{{"time_s":{t:.3},"sensor":"radar","x_m":{x:.1},"y_m":{y:.1},"z_m":{:.0},"sigma_m":15,"rcs_dbsm":{:.1}}}"#,
+                r#"{{"time_s":{t:.3},"sensor":"radar-{radar:02}","x_m":{x:.1},"y_m":{y:.1},"z_m":{:.0},"sigma_m":15,"rcs_dbsm":{:.1}}}"#,
                 rng.gen_range(0.0..2000.0),
                 rng.gen_range(-30.0..10.0)
             );

@@ -201,8 +201,7 @@ impl Engine {
                 Msg::Ack { id, by, reply } => {
                     let _ = reply.send(self.ack(id, &by));
                 }
-                Msg::Tick => {
-                    let now = Instant::now();
+                Msg::Tick(now) => {
                     if let Some(t) = self.clock.now_s(now) {
                         let rest = &mut self.rest;
                         self.tracker

@@ -192,8 +192,9 @@ pub(crate) enum Msg {
         by: String,
         reply: oneshot::Sender<Result<AlertReport, rules::AckError>>,
     },
-    /// Time passes.
-    Tick,
+    /// Time passes: the clock read when the tick was queued, so lines queued before
+    /// it are judged against the time it was sent, not the time it is handled.
+    Tick(std::time::Instant),
 }
 
 /// A running service.
@@ -334,7 +335,9 @@ pub async fn start(plan: Plan) -> Result<Running, PipelineError> {
         loop {
             every.tick().await;
             // A full queue means the thread is busy and will see time pass anyway.
-            if let Err(mpsc::error::TrySendError::Closed(_)) = tick_tx.try_send(Msg::Tick) {
+            if let Err(mpsc::error::TrySendError::Closed(_)) =
+                tick_tx.try_send(Msg::Tick(std::time::Instant::now()))
+            {
                 break;
             }
         }
