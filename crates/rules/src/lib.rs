@@ -335,23 +335,13 @@ impl AlertEngine {
             out.push(self.report(&o, t));
             self.open.push(o);
         }
-        // Closing, with hysteresis.
-        let close_after = self.cfg.close_after_s;
-        let mut kept = Vec::with_capacity(self.open.len());
-        for mut o in std::mem::take(&mut self.open) {
-            // Health alerts close in `health`, which runs on the clock: a silent
-            // sensor's alert must not close because tracks keep coming from others.
-            if o.kind != AlertKind::SensorHealth && t - o.last_cause_s >= close_after {
-                o.state = AlertState::Closed;
-                out.push(self.report(&o, t));
-            } else {
-                kept.push(o);
-            }
-        }
-        self.open = kept;
+        // Closing, with hysteresis. Health alerts close in `health`, which runs on the
+        // clock: a silent sensor's alert must not close because tracks keep coming
+        // from others.
+        self.close_stale(t, false, &mut out);
         // Forget tracks not reported for a while (their ids never come back).
         self.seen
-            .retain(|_, s| t - s.time_s <= close_after.max(60.0));
+            .retain(|_, s| t - s.time_s <= self.cfg.close_after_s.max(60.0));
         out
     }
 
@@ -416,10 +406,17 @@ impl AlertEngine {
                 }
             }
         }
+        self.close_stale(t, true, &mut out);
+        out
+    }
+
+    /// Closes the open alerts of one family (health alerts, or all others) whose cause
+    /// has been absent for `close_after_s`, reporting each into `out`.
+    fn close_stale(&mut self, t: f64, health: bool, out: &mut Vec<AlertReport>) {
         let close_after = self.cfg.close_after_s;
         let mut kept = Vec::with_capacity(self.open.len());
         for mut o in std::mem::take(&mut self.open) {
-            if o.kind == AlertKind::SensorHealth && t - o.last_cause_s >= close_after {
+            if (o.kind == AlertKind::SensorHealth) == health && t - o.last_cause_s >= close_after {
                 o.state = AlertState::Closed;
                 out.push(self.report(&o, t));
             } else {
@@ -427,7 +424,6 @@ impl AlertEngine {
             }
         }
         self.open = kept;
-        out
     }
 
     fn causes(&mut self, t: f64, reports: &[TrackReport]) -> Vec<Cause> {

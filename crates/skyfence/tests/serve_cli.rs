@@ -22,6 +22,15 @@ fn batch(dir: &Path, scenario: &str) -> Run {
     run
 }
 
+/// The site and replay input of a batch run, for a service config.
+fn replay_of(run: &Run) -> String {
+    format!(
+        "[site]\nsensors = \"{}\"\nzones = \"zones.geojson\"\n\n[[input]]\nkind = \"replay\"\npath = \"{}\"\n\n",
+        run.sensors.display(),
+        run.det.display()
+    )
+}
+
 fn config(dir: &Path, api: u16, body: &str) -> std::path::PathBuf {
     let p = dir.join("serve.toml");
     std::fs::write(
@@ -42,15 +51,7 @@ fn a_replay_through_serve_gives_the_batch_alerts_and_tracks_exactly() {
         d,
         api,
         &format!(
-            r#"[site]
-sensors = "{}"
-zones = "zones.geojson"
-
-[[input]]
-kind = "replay"
-path = "{}"
-
-[[output]]
+            r#"{}[[output]]
 kind = "alerts"
 path = "serve-alerts.jsonl"
 
@@ -58,8 +59,7 @@ path = "serve-alerts.jsonl"
 kind = "tracks"
 path = "serve-tracks.jsonl"
 "#,
-            run.sensors.display(),
-            run.det.display()
+            replay_of(&run)
         ),
     );
     let (ok, err) = Serve::run_to_end(&cfg, &[]);
@@ -418,15 +418,7 @@ fn webhook_run(d: &Path, run: &Run, hook: u16, name: &str) -> (std::time::Durati
         d,
         api,
         &format!(
-            r#"[site]
-sensors = "{}"
-zones = "zones.geojson"
-
-[[input]]
-kind = "replay"
-path = "{}"
-
-[[output]]
+            r#"{}[[output]]
 kind = "alerts"
 path = "{name}-alerts.jsonl"
 
@@ -437,8 +429,7 @@ initial_backoff_ms = 20
 max_backoff_ms = 100
 timeout_ms = 30000
 "#,
-            run.sensors.display(),
-            run.det.display()
+            replay_of(run)
         ),
     );
     let t0 = std::time::Instant::now();
@@ -486,9 +477,8 @@ fn a_dead_or_stuck_webhook_loses_no_alert_line_and_does_not_hold_up_tracking() {
         d,
         api,
         &format!(
-            "[site]\nsensors = \"{}\"\nzones = \"zones.geojson\"\n[[input]]\nkind = \"replay\"\npath = \"{}\"\n[[output]]\nkind = \"alerts\"\npath = \"plain-alerts.jsonl\"\n",
-            run.sensors.display(),
-            run.det.display()
+            "{}[[output]]\nkind = \"alerts\"\npath = \"plain-alerts.jsonl\"\n",
+            replay_of(&run)
         ),
     );
     let t0 = std::time::Instant::now();
