@@ -25,8 +25,6 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 const KEEP_CLOSED_S: f64 = 600.0;
 /// Rejections logged one by one before only counting.
 const MAX_LOGGED_REJECTIONS: u64 = 20;
-/// Detections per second are counted over windows this long (data time).
-const RATE_WINDOW_S: f64 = 10.0;
 
 /// What goes down the lanes.
 #[derive(Debug, Clone)]
@@ -69,16 +67,6 @@ pub struct Live {
     pub sensors: Vec<SensorStatus>,
     /// Site origin.
     pub origin: Option<Lla>,
-}
-
-/// Per-sensor counts for rate and health.
-#[derive(Debug, Clone, Default)]
-struct SensorCount {
-    detections: u64,
-    last_s: Option<f64>,
-    window_start_s: Option<f64>,
-    in_window: u64,
-    rate_per_s: f64,
 }
 
 /// Maps wall time to data time: data time runs at `rate` and is never behind the most
@@ -130,7 +118,6 @@ pub(crate) struct Wants {
 pub(crate) struct Engine {
     tracker: Tracker,
     parser: DetectionParser,
-    counts: Vec<SensorCount>,
     clock: Clock,
     rest: Rest,
     input_names: Vec<String>,
@@ -161,7 +148,6 @@ impl Engine {
         Ok(Self {
             tracker,
             parser: DetectionParser::new(sensors),
-            counts: Vec::new(),
             clock: Clock {
                 rate: clock_rate,
                 start: Instant::now(),
@@ -211,16 +197,14 @@ impl Engine {
                             self.health(t);
                         }
                     }
-                    self.rest
-                        .publish(false, &self.counts, &self.parser, &self.clock);
+                    self.rest.publish(false, &self.parser, &self.clock);
                 }
             }
         }
         let rest = &mut self.rest;
         self.tracker
             .finish(&mut |t, reports| rest.moment(t, reports));
-        self.rest
-            .publish(true, &self.counts, &self.parser, &self.clock);
+        self.rest.publish(true, &self.parser, &self.clock);
         for (lane, _) in &self.rest.lanes {
             lane.close();
         }
@@ -271,7 +255,7 @@ impl Engine {
                     if self.rest.arrivals.back().is_none_or(|b| time_s > b.0) {
                         self.rest.arrivals.push_back((time_s, arrived));
                     }
-                    self.count(sensor, time_s);
+                    self.rest.health.observe(sensor.0 as usize, time_s);
                 }
                 Err(e) => self.reject(input, &e.to_string()),
             }
@@ -291,24 +275,6 @@ impl Engine {
         }
     }
 
-    fn count(&mut self, sensor: SensorIndex, t: f64) {
-        let i = sensor.0 as usize;
-        if self.counts.len() <= i {
-            self.counts.resize(i + 1, SensorCount::default());
-        }
-        let c = &mut self.counts[i];
-        c.detections += 1;
-        c.last_s = Some(c.last_s.map_or(t, |l| l.max(t)));
-        let start = *c.window_start_s.get_or_insert(t);
-        if t - start >= RATE_WINDOW_S {
-            c.rate_per_s = c.in_window as f64 / (t - start);
-            c.window_start_s = Some(t);
-            c.in_window = 0;
-        }
-        c.in_window += 1;
-        self.rest.health.observe(i, t);
-    }
-
     fn ack(&mut self, id: u64, by: &str) -> Result<AlertReport, rules::AckError> {
         let t = self.rest.latest_s.max(0.0);
         let engine = self
@@ -319,8 +285,7 @@ impl Engine {
         let a = engine.acknowledge(id, by, t)?;
         tracing::info!(alert = id, by, "acknowledged");
         self.rest.alert_out(a.clone(), None);
-        self.rest
-            .publish(true, &self.counts, &self.parser, &self.clock);
+        self.rest.publish(true, &self.parser, &self.clock);
         Ok(a)
     }
 
@@ -402,13 +367,7 @@ impl Rest {
 
     /// Refreshes the live picture: at most every [`PUBLISH_EVERY`] unless forced or
     /// alerts changed.
-    fn publish(
-        &mut self,
-        force: bool,
-        counts: &[SensorCount],
-        parser: &DetectionParser,
-        clock: &Clock,
-    ) {
+    fn publish(&mut self, force: bool, parser: &DetectionParser, clock: &Clock) {
         let due = self.last_publish.elapsed() >= PUBLISH_EVERY;
         if !(force || self.alerts_dirty || (due && self.pending_tracks.is_some())) {
             return;
@@ -428,14 +387,14 @@ impl Rest {
             .sensors()
             .iter()
             .map(|(i, s)| {
-                let c = counts.get(i.0 as usize).cloned().unwrap_or_default();
+                let (detections, last_report_s, rate_per_s) = self.health.counts(i.0 as usize);
                 SensorStatus {
                     name: s.name.clone(),
                     kind: s.kind.as_str(),
                     position: s.position,
-                    detections: c.detections,
-                    last_report_s: c.last_s,
-                    rate_per_s: c.rate_per_s,
+                    detections,
+                    last_report_s,
+                    rate_per_s,
                     health: self.health.state(i.0 as usize, now_s),
                 }
             })

@@ -63,6 +63,10 @@ impl HealthConfig {
 
 #[derive(Debug, Clone, Default)]
 struct Watch {
+    /// Detections seen.
+    detections: u64,
+    /// Detections per second over the last complete window.
+    rate_per_s: f64,
     /// Distinct report times seen.
     reports: u64,
     last_s: Option<f64>,
@@ -129,6 +133,7 @@ impl SensorHealth {
         }
         let cfg = &self.cfg;
         let w = &mut self.watches[i];
+        w.detections += 1;
         match w.last_s {
             Some(last) if t > last => {
                 let gap = t - last;
@@ -145,6 +150,7 @@ impl SensorHealth {
         let start = *w.window_start_s.get_or_insert(t);
         if t - start >= cfg.window_s {
             let rate = w.in_window as f64 / (t - start);
+            w.rate_per_s = rate;
             w.windows += 1;
             w.odd_rate = None;
             if let Some(usual) = w.usual_rate {
@@ -172,6 +178,14 @@ impl SensorHealth {
             .silent_after_s
             .max(self.cfg.silent_intervals * w.interval_s.unwrap_or(0.0));
         (t - last > limit).then_some(t - last)
+    }
+
+    /// Sensor `i`'s detections so far, the time of its latest one, and its detections
+    /// per second over the last complete window.
+    pub fn counts(&self, i: usize) -> (u64, Option<f64>, f64) {
+        self.watches
+            .get(i)
+            .map_or((0, None, 0.0), |w| (w.detections, w.last_s, w.rate_per_s))
     }
 
     /// `waiting` (never heard or too few reports to judge), `ok`, `silent` or
