@@ -12,6 +12,8 @@ pub(crate) struct Seed {
     pub cov_m2: Matrix3<f64>,
     pub has_height: bool,
     pub used: bool,
+    /// Creation order, set by the store.
+    pub seq: u64,
 }
 
 /// An unassigned bearing waiting for a crossing one.

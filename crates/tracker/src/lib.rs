@@ -15,6 +15,7 @@ mod chi2;
 mod config;
 mod existence;
 mod initiation;
+mod seeds;
 mod track;
 mod tracker;
 

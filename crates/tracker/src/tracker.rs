@@ -3,7 +3,8 @@ use crate::{
     config::{AssociationMethod, MotionKind, TrackerConfig},
     existence,
     initiation::{cross_bearings, two_point, BearingSeed, Seed, TwoPoint},
-    track::Track,
+    seeds::{SeedRef, SeedStore},
+    track::{Brief, Track},
     TrackerError,
 };
 use association::{Associator, Gated, Method, SpatialGrid};
@@ -111,8 +112,14 @@ pub struct Tracker {
     imm: ImmConfig,
     frame: Option<LocalFrame>,
     sensors: Vec<SensorContext>,
-    tracks: Vec<Track>,
-    seeds: Vec<Seed>,
+    /// Boxed: deleting from the middle shifts pointers, not kilobyte-sized tracks.
+    #[allow(clippy::vec_box)]
+    tracks: Vec<Box<Track>>,
+    /// One per track, same order.
+    briefs: Vec<Brief>,
+    /// Tracks from this index on were started after the last management pass.
+    fresh_from: usize,
+    seeds: SeedStore,
     bearing_seeds: Vec<BearingSeed>,
     /// Detections that arrived in time order (the common case): a FIFO, cheap to push.
     in_order: VecDeque<Pending>,
@@ -127,7 +134,6 @@ pub struct Tracker {
     q_max_h: f64,
     associator: Associator,
     grid: SpatialGrid,
-    seed_grid: SpatialGrid,
     /// Per-batch buffers kept between batches: a scan's items and predictions run to
     /// tens of megabytes, and fresh pages cost more than the work done in them.
     items_buf: Vec<BatchItem>,
@@ -143,6 +149,10 @@ pub struct Tracker {
 /// them afresh every scan (copying as they double) cost a tenth of the scan.
 #[derive(Debug, Clone, Default)]
 struct Scratch {
+    /// Indices of the tracks this batch visits, ascending.
+    active: Vec<u32>,
+    /// Tracks it does not visit that have aged out.
+    stale: Vec<u32>,
     gated: Vec<Gated>,
     lrs: Vec<f64>,
     discs: Vec<(f64, f64, f64)>,
@@ -157,7 +167,7 @@ struct Scratch {
 #[derive(Debug, Clone, Default)]
 struct InitiationScratch {
     new_seeds: Vec<Seed>,
-    near: Vec<usize>,
+    near: Vec<SeedRef>,
 }
 
 /// Everything known about one detection in a batch.
@@ -245,7 +255,9 @@ impl Tracker {
             frame: origin.map(LocalFrame::new),
             sensors: Vec::new(),
             tracks: Vec::new(),
-            seeds: Vec::new(),
+            briefs: Vec::new(),
+            fresh_from: 0,
+            seeds: SeedStore::new(cfg.initiation.max_speed_mps * cfg.initiation.window_s),
             bearing_seeds: Vec::new(),
             in_order: VecDeque::new(),
             pending: BinaryHeap::new(),
@@ -258,7 +270,6 @@ impl Tracker {
             q_max_h,
             associator: Associator::new(),
             grid: SpatialGrid::new(),
-            seed_grid: SpatialGrid::new(),
             items_buf: Vec::new(),
             predicted_buf: Vec::new(),
             scratch: Scratch::default(),
@@ -602,13 +613,10 @@ impl Tracker {
         let attributes_of = |item: &BatchItem| dets[item.det as usize].attributes.as_deref();
         let life = self.cfg.management.mean_target_life_s;
 
-        // Gating: cheap predicted horizontal positions and variances, a grid over the
-        // batch's positions, then exact innovation statistics for surviving pairs.
-        let mut predicted = std::mem::take(&mut self.predicted_buf);
-        predicted.clear();
-        predicted.resize(self.tracks.len(), None);
         let mut scratch = std::mem::take(&mut self.scratch);
         let Scratch {
+            active,
+            stale,
             gated,
             lrs,
             discs,
@@ -618,19 +626,80 @@ impl Tracker {
             free,
             initiation,
         } = &mut scratch;
-        gated.clear();
-        lrs.clear();
         let max_sigma = items
             .iter()
             .filter_map(|i| i.model.horizontal_sigma_m())
             .fold(0.0, f64::max);
         let any_position = items.iter().any(|i| i.position.is_some());
         let gate_h = self.gate[2];
+
+        // The tracks this batch can touch: those whose gate may reach one of its
+        // positions (the bound is checked against the positions' bounding box) and
+        // those in its coverage, which a miss lowers. A bearing gates against every
+        // track, and a sensor without a known reach covers every track. The others are
+        // exactly as untouched as they would be if visited.
+        let bearing_batch = items.iter().any(|i| i.position.is_none());
+        let covers_all = ctx.kind.reports_misses()
+            && !matches!((ctx.max_range_m, ctx.geometry), (Some(_), Some(_)));
+        active.clear();
+        stale.clear();
+        if bearing_batch || covers_all {
+            active.extend(0..self.tracks.len() as u32);
+        } else {
+            let (mut x0, mut x1, mut y0, mut y1) = (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            );
+            for p in items.iter().filter_map(|i| i.position) {
+                if p.x.is_finite() && p.y.is_finite() {
+                    (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
+                }
+            }
+            let coverage = match (ctx.max_range_m, ctx.geometry) {
+                (Some(max), Some(g)) if ctx.kind.reports_misses() => {
+                    Some((g.position_site_m.x, g.position_site_m.y, max))
+                }
+                _ => None,
+            };
+            for (ti, b) in self.briefs.iter().enumerate() {
+                let (cx, cy) = b.centre_at(t);
+                let covered = coverage.is_some_and(|(sx, sy, max)| {
+                    let (dx, dy) = (cx - sx, cy - sy);
+                    // Not `<=`: a non-finite centre must be visited, as before.
+                    !(dx * dx + dy * dy > max * max)
+                });
+                let reaches = x0 <= x1 && {
+                    let dx = (x0 - cx).max(cx - x1).max(0.0);
+                    let dy = (y0 - cy).max(cy - y1).max(0.0);
+                    let r = b.reach_bound_m(t, gate_h, self.q_max_h, max_sigma);
+                    !(dx * dx + dy * dy > r * r)
+                };
+                if covered || reaches {
+                    active.push(ti as u32);
+                } else if ti < self.fresh_from
+                    && t - b.last_update_s > self.cfg.management.max_coast_s
+                {
+                    stale.push(ti as u32);
+                }
+            }
+        }
+        let n_active = active.len();
+
+        // Gating: cheap predicted horizontal positions and variances, a grid over the
+        // batch's positions, then exact innovation statistics for surviving pairs.
+        let mut predicted = std::mem::take(&mut self.predicted_buf);
+        predicted.clear();
+        predicted.resize(n_active, None);
+        gated.clear();
+        lrs.clear();
         // Each track's gate as a disc about its combined predicted position, wide enough
         // for every mode's gate (a mode's own gate is centred on its own mean); the 5%
         // margin covers the cheap variance bound.
         discs.clear();
-        discs.extend(self.tracks.iter().map(|tr| {
+        discs.extend(active.iter().map(|&ti| {
+            let tr = &self.tracks[ti as usize];
             let dt = t - tr.time_s;
             let c = &tr.combined;
             let (cx, cy) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
@@ -671,9 +740,11 @@ impl Tracker {
         );
         let mut candidates: Vec<usize> = Vec::new();
         let ccfg = &self.cfg.classification;
-        for (ti, tr) in self.tracks.iter().enumerate() {
+        // `li` indexes this batch's tracks (`active`), which the association sees.
+        for (li, &ti) in active.iter().enumerate() {
+            let tr = &self.tracks[ti as usize];
             let dt = t - tr.time_s;
-            let (px, py, r) = discs[ti];
+            let (px, py, r) = discs[li];
             // A cooperative report is likelier its own identity's track than another's:
             // the address weighs in the association, as a likelihood ratio, without
             // being able to pin a report to a track that has swapped objects.
@@ -688,13 +759,13 @@ impl Tracker {
             }
             candidates.sort_unstable();
             // The IMM state is large: predict in place, then work by reference.
-            if predicted[ti].is_none() {
+            if predicted[li].is_none() {
                 match tr.state.predict(&self.imm, dt) {
-                    Ok(p) => predicted[ti] = Some(p),
+                    Ok(p) => predicted[li] = Some(p),
                     Err(_) => continue,
                 }
             }
-            let Some(pred) = predicted[ti].as_ref() else {
+            let Some(pred) = predicted[li].as_ref() else {
                 continue;
             };
             for &di in &candidates {
@@ -716,7 +787,7 @@ impl Tracker {
                 };
                 let lr = (inn.log_likelihood - item.lambda.ln()).exp();
                 gated.push(Gated {
-                    track: ti as u32,
+                    track: li as u32,
                     detection: di as u32,
                     score: (ctx.pd * lr).max(1e-300).ln() + identity_score,
                 });
@@ -724,36 +795,34 @@ impl Tracker {
             }
         }
 
-        let miss_log = vec![(1.0 - ctx.pd).ln(); self.tracks.len()];
+        let miss_log = vec![(1.0 - ctx.pd).ln(); n_active];
         let method = match self.cfg.association.method {
             AssociationMethod::Gnn => Method::Gnn,
             AssociationMethod::Jpda => Method::Jpda {
                 max_exact_hypotheses: self.cfg.association.max_exact_hypotheses,
             },
         };
-        let solution = match self.associator.associate(
-            self.tracks.len(),
-            items.len(),
-            &miss_log,
-            gated,
-            method,
-        ) {
-            Ok(s) => s,
-            Err(_) => {
-                self.stats.numeric_failures += 1;
-                association::Solution {
-                    track_miss: vec![1.0; self.tracks.len()],
-                    pairs: Vec::new(),
-                    detection_used: vec![0.0; items.len()],
-                    ..Default::default()
+        let solution =
+            match self
+                .associator
+                .associate(n_active, items.len(), &miss_log, gated, method)
+            {
+                Ok(s) => s,
+                Err(_) => {
+                    self.stats.numeric_failures += 1;
+                    association::Solution {
+                        track_miss: vec![1.0; n_active],
+                        pairs: Vec::new(),
+                        detection_used: vec![0.0; items.len()],
+                        ..Default::default()
+                    }
                 }
-            }
-        };
+            };
         // Likelihood ratio per gated pair, for existence updates. `gated` was built in
         // (track, detection) order, so a binary search finds a pair.
-        let lr_of = |ti: u32, di: u32| -> f64 {
+        let lr_of = |li: u32, di: u32| -> f64 {
             gated
-                .binary_search_by(|g| (g.track, g.detection).cmp(&(ti, di)))
+                .binary_search_by(|g| (g.track, g.detection).cmp(&(li, di)))
                 .map_or(0.0, |k| lrs[k])
         };
         // Per detection, the sum of its detected-likelihood ratios over every track it
@@ -766,14 +835,14 @@ impl Tracker {
         }
         // Where each track's gated pairs start (`gated` is in track order).
         gated_start.clear();
-        gated_start.resize(self.tracks.len() + 1, 0);
+        gated_start.resize(n_active + 1, 0);
         for g in gated.iter() {
             gated_start[g.track as usize + 1] += 1;
         }
         for i in 1..gated_start.len() {
             gated_start[i] += gated_start[i - 1];
         }
-        let gated_range = |ti: usize| gated_start[ti] as usize..gated_start[ti + 1] as usize;
+        let gated_range = |li: usize| gated_start[li] as usize..gated_start[li + 1] as usize;
 
         // Updates.
         let held_height = HeldHeight {
@@ -782,14 +851,15 @@ impl Tracker {
         };
         let mut k = 0;
         let pairs = &solution.pairs;
-        for ti in 0..self.tracks.len() {
+        for (li, &ti) in active.iter().enumerate() {
+            let ti = ti as usize;
             let start = k;
-            while k < pairs.len() && pairs[k].0 as usize == ti {
+            while k < pairs.len() && pairs[k].0 as usize == li {
                 k += 1;
             }
             let mine = &pairs[start..k];
             // Several position plots in one scan's gate: the track is extended (a flock).
-            if gated[gated_range(ti)]
+            if gated[gated_range(li)]
                 .iter()
                 .filter(|g| items[g.detection as usize].position.is_some())
                 .count()
@@ -819,7 +889,7 @@ impl Tracker {
                 }
                 continue;
             }
-            let Some(pred) = predicted[ti].as_ref() else {
+            let Some(pred) = predicted[li].as_ref() else {
                 continue;
             };
             let result = match method {
@@ -829,7 +899,7 @@ impl Tracker {
                     pred.update(&item.model).map(|(s, _)| {
                         (
                             s,
-                            existence_hit(ctx.pd, lr_of(ti as u32, di)),
+                            existence_hit(ctx.pd, lr_of(li as u32, di)),
                             item.model.measures_height(),
                         )
                     })
@@ -845,13 +915,13 @@ impl Tracker {
                         .iter()
                         .map(|&(_, di, b)| {
                             (1.0 - (solution.detection_used[di as usize] - b)).clamp(0.0, 1.0)
-                                * lr_of(ti as u32, di)
+                                * lr_of(li as u32, di)
                         })
                         .sum();
                     let height = mine
                         .iter()
                         .any(|&(_, di, b)| b > 0.5 && items[di as usize].model.measures_height());
-                    pred.update_pda(solution.track_miss[ti], &hyps)
+                    pred.update_pda(solution.track_miss[li], &hyps)
                         .map(|s| (s, existence_hit(ctx.pd, sum), height))
                 }
             };
@@ -897,9 +967,9 @@ impl Tracker {
         // assignment picked: a bearing between a drone and a bird tells each of them
         // only as much as it could be theirs.
         let ccfg = &self.cfg.classification;
-        for (ti, tr) in self.tracks.iter_mut().enumerate() {
-            let range = gated_range(ti);
-            for gi in range {
+        for (li, &ti) in active.iter().enumerate() {
+            let tr = &mut self.tracks[ti as usize];
+            for gi in gated_range(li) {
                 let d = gated[gi].detection as usize;
                 let w = ctx.pd * lrs[gi] / (1.0 + lr_sum[d]);
                 let attributes = attributes_of(&items[d]);
@@ -912,7 +982,7 @@ impl Tracker {
             }
         }
 
-        self.manage(t);
+        self.manage(t, active, stale);
 
         // Initiation from what no track claimed.
         free.clear();
@@ -950,13 +1020,24 @@ impl Tracker {
         }
     }
 
-    fn manage(&mut self, t: f64) {
+    /// Deletes, confirms and demotes. Only the tracks the batch visited (`active`) and
+    /// those started since the last pass can have changed in anything but age, so only
+    /// they are judged in full; of the others, `stale` lists those that aged out.
+    fn manage(&mut self, t: f64, active: &[u32], stale: &[u32]) {
         let mg = &self.cfg.management;
         let confirm = existence::log_odds(mg.confirm_existence);
         let hold = existence::log_odds(mg.hold_existence);
         let del_tent = existence::log_odds(mg.delete_tentative_existence);
         let del_conf = existence::log_odds(mg.delete_confirmed_existence);
-        for tr in &mut self.tracks {
+        let (fresh, n) = (self.fresh_from as u32, self.tracks.len() as u32);
+        let judged = active
+            .iter()
+            .copied()
+            .filter(|&i| i < fresh)
+            .chain(fresh..n);
+        let mut any_deleted = false;
+        for ti in judged {
+            let tr = &mut self.tracks[ti as usize];
             let was_confirmed = tr.id != 0;
             // Updates that would make the state non-finite are refused upstream, so only
             // the coasting time and the existence decide here.
@@ -964,39 +1045,67 @@ impl Tracker {
             let c = &tr.combined.cov;
             let lost = c[(0, 0)].max(c[(1, 1)]).max(c[(2, 2)])
                 > mg.max_position_sigma_m * mg.max_position_sigma_m;
-            let delete =
-                stale || lost || tr.log_odds < if was_confirmed { del_conf } else { del_tent };
-            if delete {
+            // At low existence a miss costs about ln(1 - pd), 2.3 nats at pd 0.9: one
+            // nat under the start means the track has been missed, not merely aged.
+            let floor = if was_confirmed {
+                del_conf
+            } else {
+                del_tent.min(tr.start_log_odds - 1.0)
+            };
+            if stale || lost || tr.log_odds < floor {
                 if was_confirmed {
                     self.stats.tracks_deleted += 1;
                 }
                 tr.status = TrackStatus::Deleted;
-                continue;
-            }
-            match tr.status {
-                TrackStatus::Tentative => {
-                    if tr.log_odds >= confirm {
-                        tr.status = TrackStatus::Confirmed;
-                        if !was_confirmed {
-                            tr.id = self.next_id;
-                            self.next_id += 1;
-                            self.stats.tracks_confirmed += 1;
+                any_deleted = true;
+            } else {
+                match tr.status {
+                    TrackStatus::Tentative => {
+                        if tr.log_odds >= confirm {
+                            tr.status = TrackStatus::Confirmed;
+                            if !was_confirmed {
+                                tr.id = self.next_id;
+                                self.next_id += 1;
+                                self.stats.tracks_confirmed += 1;
+                            }
                         }
                     }
+                    TrackStatus::Confirmed | TrackStatus::Coasting => {
+                        tr.status = if tr.log_odds < hold {
+                            TrackStatus::Tentative
+                        } else if tr.misses_in_a_row > 0 {
+                            TrackStatus::Coasting
+                        } else {
+                            TrackStatus::Confirmed
+                        };
+                    }
+                    TrackStatus::Deleted => {}
                 }
-                TrackStatus::Confirmed | TrackStatus::Coasting => {
-                    tr.status = if tr.log_odds < hold {
-                        TrackStatus::Tentative
-                    } else if tr.misses_in_a_row > 0 {
-                        TrackStatus::Coasting
-                    } else {
-                        TrackStatus::Confirmed
-                    };
-                }
-                TrackStatus::Deleted => {}
             }
+            self.briefs[ti as usize] = Brief::of(tr);
         }
-        self.tracks.retain(|t| t.status != TrackStatus::Deleted);
+        for &ti in stale {
+            let b = &mut self.briefs[ti as usize];
+            if b.has_id {
+                self.stats.tracks_deleted += 1;
+            }
+            b.status = TrackStatus::Deleted;
+            any_deleted = true;
+        }
+        if any_deleted {
+            // In place and in order: the order is the tie-break everywhere else.
+            let mut w = 0;
+            for r in 0..self.tracks.len() {
+                if self.briefs[r].status != TrackStatus::Deleted {
+                    self.tracks.swap(w, r);
+                    self.briefs.swap(w, r);
+                    w += 1;
+                }
+            }
+            self.tracks.truncate(w);
+            self.briefs.truncate(w);
+        }
+        self.fresh_from = self.tracks.len();
     }
 
     fn initiate(
@@ -1012,8 +1121,7 @@ impl Tracker {
         let ic = self.cfg.initiation.clone();
         let mg = self.cfg.management.clone();
         let vmax = ic.max_speed_mps;
-        self.seeds
-            .retain(|s| !s.used && t - s.time_s <= ic.window_s);
+        self.seeds.sweep(t, ic.window_s);
         self.bearing_seeds
             .retain(|s| !s.used && t - s.time_s <= ic.bearing_window_s);
         let hvar = ic.unmeasured_height_sigma_m * ic.unmeasured_height_sigma_m;
@@ -1024,11 +1132,6 @@ impl Tracker {
         let b_ft = mg.clutter_density_per_m2;
         let first_point = (mg.new_target_density_per_m2 / b_ft).ln();
         let pd = self.sensor(sensor).pd;
-        self.seed_grid.rebuild(
-            self.seeds.iter().map(|s| (s.position_m.x, s.position_m.y)),
-            // Cells the size of the reach of one scan interval at top speed.
-            (vmax * ic.window_s.min(2.0)).max(50.0),
-        );
         new_seeds.clear();
         for &di in free {
             let item = &items[di];
@@ -1036,32 +1139,37 @@ impl Tracker {
                 (Some(p), Some(cov)) => {
                     let sigma = item.model.horizontal_sigma_m().unwrap_or(0.0);
                     near.clear();
-                    self.seed_grid.for_each_within(
+                    self.seeds.near(
                         p.x,
                         p.y,
                         vmax * ic.window_s + 4.0 * sigma,
-                        |s| near.push(s),
+                        t,
+                        ic.window_s,
+                        near,
                     );
                     // Pair with the closest-in-time seeds that a target could have come
                     // from; at most a few, so a dense clutter patch cannot explode.
-                    near.retain(|&si| {
-                        let s = &self.seeds[si];
-                        let dt = t - s.time_s;
-                        let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
-                        !s.used
-                            && dt > 0.0
-                            && (p.x - s.position_m.x).powi(2) + (p.y - s.position_m.y).powi(2)
-                                <= reach * reach
+                    let seeds = &self.seeds;
+                    near.retain(|&r| {
+                        seeds.get(r).is_some_and(|s| {
+                            let dt = t - s.time_s;
+                            let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
+                            dt > 0.0
+                                && (p.x - s.position_m.x).powi(2) + (p.y - s.position_m.y).powi(2)
+                                    <= reach * reach
+                        })
                     });
-                    near.sort_unstable_by(|&a, &b| {
-                        self.seeds[b]
-                            .time_s
-                            .total_cmp(&self.seeds[a].time_s)
-                            .then(a.cmp(&b))
+                    // Newest first, then in creation order.
+                    let key = |r: &SeedRef| seeds.get(*r).map(|s| (s.time_s, s.seq));
+                    near.sort_unstable_by(|a, b| match (key(a), key(b)) {
+                        (Some((ta, qa)), Some((tb, qb))) => tb.total_cmp(&ta).then(qa.cmp(&qb)),
+                        _ => Ordering::Equal,
                     });
                     let mut started = 0;
                     for &si in near.iter() {
-                        let s = self.seeds[si];
+                        let Some(&s) = self.seeds.get(si) else {
+                            continue;
+                        };
                         if s.used {
                             continue;
                         }
@@ -1080,7 +1188,7 @@ impl Tracker {
                             item.model.measures_height() || s.has_height,
                             Some((kind, dets[item.det as usize].attributes.as_deref())),
                         );
-                        self.seeds[si].used = true;
+                        self.seeds.mark_used(si);
                         started += 1;
                         if started >= 2 {
                             break;
@@ -1093,6 +1201,7 @@ impl Tracker {
                             cov_m2: cov,
                             has_height: item.model.measures_height(),
                             used: false,
+                            seq: 0,
                         });
                     }
                 }
@@ -1142,7 +1251,9 @@ impl Tracker {
                 }
             }
         }
-        self.seeds.append(new_seeds);
+        for s in new_seeds.drain(..) {
+            self.seeds.push(s);
+        }
     }
 
     /// Starts a tentative track; `last` is the detection that completed it, whose
@@ -1166,7 +1277,7 @@ impl Tracker {
                 None => identity.observe_independent(t),
             }
         }
-        self.tracks.push(Track {
+        let track = Box::new(Track {
             id: 0,
             status: TrackStatus::Tentative,
             time_s: t,
@@ -1174,6 +1285,7 @@ impl Tracker {
             state,
             log_odds,
             existence_time_s: t,
+            start_log_odds: log_odds,
             updates: 2,
             last_update_s: t,
             misses_in_a_row: 0,
@@ -1182,6 +1294,8 @@ impl Tracker {
             identity,
             several_returns: false,
         });
+        self.briefs.push(Brief::of(&track));
+        self.tracks.push(track);
     }
 
     /// Tells each track's classifier whether it flies with company, once per sample
@@ -1238,10 +1352,13 @@ impl Tracker {
     fn fill_reports(&mut self, t: f64) {
         self.reports.clear();
         let ccfg = &self.cfg.classification;
-        for tr in &mut self.tracks {
-            if !matches!(tr.status, TrackStatus::Confirmed | TrackStatus::Coasting) {
-                continue;
-            }
+        // The briefs say which tracks are reported without touching the others.
+        for (tr, _) in self
+            .tracks
+            .iter_mut()
+            .zip(&self.briefs)
+            .filter(|(_, b)| matches!(b.status, TrackStatus::Confirmed | TrackStatus::Coasting))
+        {
             let g = if t == tr.time_s {
                 tr.combined
             } else {
