@@ -17,7 +17,20 @@ pub struct Crossing {
     pub target: usize,
     /// Time it crossed, seconds (interpolated between truth samples).
     pub time_s: f64,
+    /// The warning the sensors physically allowed, when the truth says when the target
+    /// was detectable: from the first time a sensor could detect it (probability of
+    /// detection at least one half per look) to the crossing, less the confirmation
+    /// time ([`CONFIRMATION_LOOKS`] more looks of the fastest such sensor); 0 if it was
+    /// never detectable before crossing.
+    pub possible_warning_s: Option<f64>,
 }
+
+/// Looks after the first detection that a track needs before it is confirmed and can
+/// alert: a second plot starts it, a third confirms it.
+pub const CONFIRMATION_LOOKS: f64 = 2.0;
+
+/// The share of the physically possible warning an alert must give.
+pub const WARNING_SHARE_TARGET: f64 = 0.9;
 
 /// An alert as far as scoring needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +50,12 @@ pub struct AlertReport {
     pub crossings: Vec<(Crossing, Option<f64>)>,
     /// Threat crossings with no alert at all.
     pub missed: usize,
+    /// Threat crossings whose warning fell short of [`WARNING_SHARE_TARGET`] of the
+    /// possible warning (missed ones included), where the possible warning is known.
+    pub short_warnings: usize,
+    /// The smallest share of the possible warning given, over threat crossings with a
+    /// possible warning above zero (a missed crossing gives 0).
+    pub min_warning_share: Option<f64>,
     /// Alerts on no target or on a target that is not a threat.
     pub false_alerts: usize,
     /// False alerts per hour of the run.
@@ -91,22 +110,36 @@ impl Border {
 
     /// First entry into our side of every target, in target order.
     pub fn crossings(&self, truth: &[TruthSample]) -> Vec<Crossing> {
-        let mut by_target: std::collections::BTreeMap<usize, Vec<(f64, [f64; 2])>> =
+        type Path = Vec<(f64, [f64; 2], Option<f64>)>;
+        let mut by_target: std::collections::BTreeMap<usize, Path> =
             std::collections::BTreeMap::new();
         for s in truth {
-            by_target
-                .entry(s.target)
-                .or_default()
-                .push((s.time_s, [s.position_m[0], s.position_m[1]]));
+            by_target.entry(s.target).or_default().push((
+                s.time_s,
+                [s.position_m[0], s.position_m[1]],
+                s.detectable_revisit_s,
+            ));
         }
+        // Only a truth that says when targets were detectable bounds the warning.
+        let knows_detectable = truth.iter().any(|s| s.detectable_revisit_s.is_some());
         let mut out = Vec::new();
         for (target, mut path) in by_target {
             path.sort_by(|a, b| a.0.total_cmp(&b.0));
             for w in path.windows(2) {
                 if let Some(f) = self.entry(w[0].1, w[1].1) {
+                    let time_s = w[0].0 + f * (w[1].0 - w[0].0);
+                    let possible_warning_s = knows_detectable.then(|| {
+                        path.iter()
+                            .take_while(|p| p.0 <= time_s)
+                            .find_map(|p| Some((p.0, p.2?)))
+                            .map_or(0.0, |(t, revisit_s)| {
+                                (time_s - t - CONFIRMATION_LOOKS * revisit_s).max(0.0)
+                            })
+                    });
                     out.push(Crossing {
                         target,
-                        time_s: w[0].0 + f * (w[1].0 - w[0].0),
+                        time_s,
+                        possible_warning_s,
                     });
                     break;
                 }
@@ -156,6 +189,16 @@ pub fn score_alerts(
         let warning = first_alert.get(&c.target).map(|t| c.time_s - t);
         if warning.is_none() {
             out.missed += 1;
+        }
+        if let Some(possible) = c.possible_warning_s {
+            let given = warning.unwrap_or(0.0).max(0.0);
+            if warning.is_none() || given < WARNING_SHARE_TARGET * possible {
+                out.short_warnings += 1;
+            }
+            if possible > 0.0 {
+                let share = given / possible;
+                out.min_warning_share = Some(out.min_warning_share.map_or(share, |m| m.min(share)));
+            }
         }
         out.crossings.push((*c, warning));
     }

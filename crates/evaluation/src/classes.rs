@@ -130,6 +130,7 @@ mod tests {
             target,
             position_m: [x, 0.0, 0.0],
             seen: None,
+            detectable_revisit_s: None,
         }
     }
 

@@ -10,7 +10,9 @@ mod border;
 mod classes;
 mod run;
 
-pub use border::{score_alerts, Alert, AlertReport, Border, Crossing};
+pub use border::{
+    score_alerts, Alert, AlertReport, Border, Crossing, CONFIRMATION_LOOKS, WARNING_SHARE_TARGET,
+};
 pub use classes::{score_classes, ClassScores, DRONE_CLASSES};
 pub use run::{
     evaluate_run, RunParams, RunReport, Step, TargetContinuity, TrackHistory, TrackOnTarget,

@@ -20,6 +20,9 @@ pub struct TruthSample {
     pub position_m: [f64; 3],
     /// Whether any sensor detected the target at this time, when the truth says so.
     pub seen: Option<bool>,
+    /// When a sensor could detect the target at this time, the shortest revisit
+    /// interval among those that could, seconds (when the truth says so).
+    pub detectable_revisit_s: Option<f64>,
 }
 
 /// One track report.

@@ -14,6 +14,7 @@ fn truth(t: f64, target: usize, x: f64, y: f64) -> TruthSample {
         target,
         position_m: [x, y, 0.0],
         seen: None,
+        detectable_revisit_s: None,
     }
 }
 
@@ -152,14 +153,17 @@ fn alerts_by_hand() {
         Crossing {
             target: 0,
             time_s: 3.0,
+            possible_warning_s: None,
         },
         Crossing {
             target: 1,
             time_s: 10.0,
+            possible_warning_s: None,
         },
         Crossing {
             target: 2,
             time_s: 4.0,
+            possible_warning_s: None,
         },
     ];
     let alerts = [
@@ -198,6 +202,68 @@ fn alerts_by_hand() {
     assert_eq!((a.missed, a.false_alerts), (1, 3));
     assert!((a.false_per_hour - 6.0).abs() < 1e-12);
     assert!((a.false_per_hour_per_100km - 12.0).abs() < 1e-12);
+}
+
+/// What the sensors allowed, by hand. Border along the x axis, ours north. Target 0
+/// flies north at 10 m/s from y = -1000 (t = 0) and crosses at t = 100; it is
+/// detectable from t = 20 by a sensor looking every 5 s: possible warning
+/// 100 - 20 - 2 * 5 = 70 s. Target 1 crosses at t = 50 and is never detectable: 0 s
+/// possible. Target 0's alert at t = 40 gives 60 s, 86% of 70 s: short. Target 1's
+/// alert comes after its crossing, which nothing could have prevented: not short.
+#[test]
+fn possible_warning_by_hand() {
+    // Walking east, north is on the left.
+    let border = Border {
+        points_m: vec![[-5_000.0, 0.0], [5_000.0, 0.0]],
+        ours_left: true,
+    };
+    let mut t = Vec::new();
+    for k in 0..=20 {
+        let time = k as f64 * 5.0;
+        let mut s = truth(time, 0, 0.0, -1000.0 + 10.0 * time);
+        s.detectable_revisit_s = (time >= 20.0).then_some(5.0);
+        t.push(s);
+        t.push(truth(time, 1, 1000.0, -500.0 + 10.0 * time));
+    }
+    let c = border.crossings(&t);
+    assert_eq!(c.len(), 2);
+    assert_eq!((c[0].target, c[1].target), (0, 1));
+    assert!((c[0].time_s - 100.0).abs() < 1e-9);
+    assert_eq!(c[0].possible_warning_s, Some(70.0));
+    assert_eq!(c[1].possible_warning_s, Some(0.0));
+    let mut report = RunReport::default();
+    report.dominant_target.insert(1, (0, 10));
+    report.dominant_target.insert(2, (1, 10));
+    let alerts = [
+        Alert {
+            time_s: 40.0,
+            tracks: vec![1],
+        },
+        Alert {
+            time_s: 60.0,
+            tracks: vec![2],
+        },
+    ];
+    let a = score_alerts(&alerts, &report, &c, &[true, true], 100.0, 10_000.0);
+    assert_eq!(a.short_warnings, 1);
+    assert!((a.min_warning_share.unwrap() - 60.0 / 70.0).abs() < 1e-12);
+    // An alert at t = 35 gives 65 s, 93%: no longer short.
+    let alerts = [Alert {
+        time_s: 35.0,
+        tracks: vec![1],
+    }];
+    let a = score_alerts(&alerts, &report, &c, &[true, true], 100.0, 10_000.0);
+    // Target 1 is now missed: a missed crossing is short even with none possible.
+    assert_eq!((a.short_warnings, a.missed), (1, 1));
+    // A truth without detectability leaves the possible warning unknown.
+    let plain: Vec<TruthSample> = t
+        .iter()
+        .map(|s| TruthSample {
+            detectable_revisit_s: None,
+            ..s.clone()
+        })
+        .collect();
+    assert_eq!(border.crossings(&plain)[0].possible_warning_s, None);
 }
 
 /// Class confusion by hand: target 0 is followed by track 1 (class "drone") for two

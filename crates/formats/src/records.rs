@@ -35,6 +35,7 @@ struct RawTruth {
     target: Option<Name>,
     class: Option<String>,
     seen: Option<bool>,
+    detectable_revisit_s: Option<f64>,
     threat: Option<bool>,
     #[serde(flatten)]
     pos: RawPos,
@@ -69,13 +70,23 @@ struct RawPos {
 }
 
 const NUMERIC: &[&str] = &[
-    "time_s", "track", "alert", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "alt_m",
+    "time_s",
+    "track",
+    "alert",
+    "x_m",
+    "y_m",
+    "z_m",
+    "lat_deg",
+    "lon_deg",
+    "alt_m",
+    "detectable_revisit_s",
 ];
 const STRINGS: &[&str] = &["class", "state"];
 
 /// One truth line: `time_s`, `target`, a position (`x_m`/`y_m`[/`z_m`] or
 /// `lat_deg`/`lon_deg`[/`alt_m`]), and optionally `class`, `seen` (a sensor detected
-/// the target at this time) and `threat` (the target should raise an alert).
+/// the target at this time), `detectable_revisit_s` and `threat` (the target should
+/// raise an alert).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TruthRecord {
     /// Time, seconds.
@@ -88,6 +99,9 @@ pub struct TruthRecord {
     pub class: Option<String>,
     /// Whether a sensor detected the target at this time, if given.
     pub seen: Option<bool>,
+    /// When a sensor could detect the target at this time, the shortest revisit
+    /// interval among those that could, seconds (`skyfence sim` writes it).
+    pub detectable_revisit_s: Option<f64>,
     /// Whether the target is a threat, if given.
     pub threat: Option<bool>,
 }
@@ -232,6 +246,16 @@ pub fn parse_truth_line(line: &str, line_no: u64) -> Result<Option<TruthRecord>,
         position: position(line_no, &r.pos)?,
         class: r.class,
         seen: r.seen,
+        detectable_revisit_s: match r.detectable_revisit_s {
+            Some(v) if !(v.is_finite() && v > 0.0) => {
+                return Err(ParseError::new(
+                    line_no,
+                    Some("detectable_revisit_s"),
+                    "must be a positive number of seconds",
+                ))
+            }
+            v => v,
+        },
         threat: r.threat,
     }))
 }
@@ -341,6 +365,20 @@ mod tests {
         assert_eq!(t.position.local_m, Some([10.0, -2.0, 0.0]));
         assert_eq!(t.class.as_deref(), Some("bird"));
         assert_eq!(t.seen, Some(true));
+        assert_eq!(t.detectable_revisit_s, None);
+        let d = parse_truth_line(
+            r#"{"time_s":1,"target":"a","x_m":0,"y_m":0,"detectable_revisit_s":2.5}"#,
+            1,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(d.detectable_revisit_s, Some(2.5));
+        let e = parse_truth_line(
+            r#"{"time_s":1,"target":"a","x_m":0,"y_m":0,"detectable_revisit_s":-1}"#,
+            4,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("detectable_revisit_s"), "{e}");
         let g = parse_truth_line(
             r#"{"time_s":0,"target":"a","lat_deg":54.1,"lon_deg":25.2,"alt_m":300}"#,
             2,

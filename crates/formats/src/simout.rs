@@ -69,6 +69,9 @@ pub struct TruthLine<'a> {
     pub velocity_mps: [f64; 3],
     /// Whether any sensor detected it at this time.
     pub seen: bool,
+    /// When some sensor looking at this time could detect it (probability of detection
+    /// at least one half), the shortest revisit interval among those sensors, seconds.
+    pub detectable_revisit_s: Option<f64>,
     /// Whether it should raise an alert.
     pub threat: bool,
 }
@@ -237,6 +240,9 @@ pub fn append_truth(buf: &mut Vec<u8>, t: &TruthLine<'_>) {
     o.fixed("vy_mps", t.velocity_mps[1], 3);
     o.fixed("vz_mps", t.velocity_mps[2], 3);
     o.boolean("seen", t.seen);
+    if let Some(r) = t.detectable_revisit_s {
+        o.fixed("detectable_revisit_s", r, 3);
+    }
     o.boolean("threat", t.threat);
     o.end();
 }
@@ -319,12 +325,14 @@ mod tests {
                 kind: "quadcopter",
                 lla: [54.0, 25.0, 100.0],
                 seen: true,
+                detectable_revisit_s: Some(1.0),
                 ..Default::default()
             },
         );
         let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
         assert_eq!(v["target"], "q\u{1}");
         assert_eq!(v["seen"], true);
+        assert_eq!(v["detectable_revisit_s"], 1.0);
         assert_eq!(v["threat"], false);
     }
 }

@@ -9,6 +9,10 @@ use formats::{append_detection, append_truth, SimTruthLine};
 use geodesy::{Enu, LocalFrame};
 use nalgebra::Vector3;
 
+/// A target counts as detectable by a sensor from this probability of detection per
+/// look: it is then seen within a few looks.
+pub const DETECTABLE_PD: f64 = 0.5;
+
 /// A scenario ready to run.
 #[derive(Debug)]
 pub struct Simulation {
@@ -128,6 +132,14 @@ impl Simulation {
                     let Some(st) = st.as_ref().filter(|_| !tg.spoofed) else {
                         continue;
                     };
+                    // What the sensors physically allow: the fastest revisit among the
+                    // sensors looking now that see the target at least every other look.
+                    let detectable_revisit_s = due
+                        .iter()
+                        .map(|&j| &self.sensors[j])
+                        .filter(|s| s.detection_probability(tg, st, wind) >= DETECTABLE_PD)
+                        .map(|s| s.period_ticks as f64 * tick_s)
+                        .reduce(f64::min);
                     let lla = self.frame.enu_to_lla(Enu(Vector3::from(st.position_m)));
                     append_truth(
                         &mut truth_buf,
@@ -144,6 +156,7 @@ impl Simulation {
                             position_m: st.position_m.map(|v| round(v, 1e3)),
                             velocity_mps: st.velocity_mps.map(|v| round(v, 1e3)),
                             seen: seen[i],
+                            detectable_revisit_s,
                             threat: tg.threat,
                         },
                     );

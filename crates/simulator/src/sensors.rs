@@ -168,6 +168,33 @@ pub fn radio_horizon_m(h1_m: f64, h2_m: f64) -> f64 {
         + (2.0 * EFFECTIVE_EARTH_M * h2_m.max(0.0)).sqrt()
 }
 
+/// A target as one sensor sees it: in the sensor's ENU frame, range, azimuth
+/// (degrees) and elevation (radians).
+#[derive(Debug, Clone, Copy)]
+struct Look {
+    v: Vector3<f64>,
+    r: f64,
+    az_deg: f64,
+    el: f64,
+}
+
+/// What decides one look's detection before the random draw.
+#[derive(Debug, Clone, Copy)]
+enum Chance {
+    /// Out of coverage or sight, or nothing to sense.
+    Never,
+    /// A radar return (Swerling I at this mean SNR against the false-alarm rate).
+    Radar { snr: f64 },
+    /// A level with Gaussian fluctuation against a threshold, dB.
+    Level {
+        mean_db: f64,
+        sigma_db: f64,
+        threshold_db: f64,
+    },
+    /// A fixed probability.
+    Probability(f64),
+}
+
 fn in_sectors(sectors: &[[f64; 2]], az_deg: f64) -> bool {
     if sectors.is_empty() {
         return true;
@@ -298,15 +325,8 @@ impl SimSensor {
     ) {
         for (i, (tg, st)) in targets.iter().zip(states).enumerate() {
             let Some(st) = st else { continue };
-            let v = self.to_sensor.point(&Vector3::from(st.position_m));
-            // Most targets are out of most sensors' range: skip them before the angles.
-            let r2 = v.norm_squared();
-            if r2 > self.p.max_range_m * self.p.max_range_m || r2 < 1.0 {
-                continue;
-            }
-            let (r, az, el) = enu_to_rae(&v);
-            let az_deg = az.to_degrees();
-            if let Some(m) = self.detect(tg, st, &v, r, az_deg, el, wind_mps) {
+            let Some(look) = self.look(st) else { continue };
+            if let Some(m) = self.detect(tg, st, &look, wind_mps) {
                 out.push(SimDetection {
                     sensor: index,
                     target: Some(i),
@@ -319,19 +339,47 @@ impl SimSensor {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn detect(
-        &mut self,
-        tg: &Target,
-        st: &State,
-        v: &Vector3<f64>,
-        r: f64,
-        az_deg: f64,
-        el: f64,
-        wind_mps: f64,
-    ) -> Option<Measured> {
-        let p = self.p;
-        let sens_h = self.spec.mast_m;
+    /// The probability that this sensor detects the target in one look, from the same
+    /// model [`observe`](Self::observe) draws from: what the sensor physically allows,
+    /// for scoring warning times against.
+    pub fn detection_probability(&self, tg: &Target, st: &State, wind_mps: f64) -> f64 {
+        let Some(look) = self.look(st) else {
+            return 0.0;
+        };
+        match self.chance(tg, st, &look, wind_mps) {
+            Chance::Never => 0.0,
+            Chance::Radar { snr } => swerling1_pd(snr, self.p.pfa),
+            Chance::Level {
+                mean_db,
+                sigma_db,
+                threshold_db,
+            } => 0.5 * libm::erfc((threshold_db - mean_db) / (sigma_db * std::f64::consts::SQRT_2)),
+            Chance::Probability(pd) => pd,
+        }
+    }
+
+    /// The target as the sensor sees it, or `None` beyond its range.
+    fn look(&self, st: &State) -> Option<Look> {
+        let v = self.to_sensor.point(&Vector3::from(st.position_m));
+        // Most targets are out of most sensors' range: skip them before the angles.
+        let r2 = v.norm_squared();
+        if r2 > self.p.max_range_m * self.p.max_range_m || r2 < 1.0 {
+            return None;
+        }
+        let (r, az, el) = enu_to_rae(&v);
+        Some(Look {
+            v,
+            r,
+            az_deg: az.to_degrees(),
+            el,
+        })
+    }
+
+    /// Everything that decides a detection before the random draw: coverage, line of
+    /// sight, and the signal against the threshold.
+    fn chance(&self, tg: &Target, st: &State, look: &Look, wind_mps: f64) -> Chance {
+        let p = &self.p;
+        let Look { v, r, az_deg, el } = *look;
         // A spoofed broadcast has no body: only cooperative receivers hear it.
         if tg.spoofed
             && !matches!(
@@ -339,23 +387,80 @@ impl SimSensor {
                 SensorKindSpec::Adsb | SensorKindSpec::RemoteId
             )
         {
-            return None;
+            return Chance::Never;
         }
         // Height of the target above the site's ground, for line of sight.
         let target_h = st.position_m[2] + r * r / (2.0 * 6_371_000.0);
+        let beyond_horizon =
+            || (v.x * v.x + v.y * v.y).sqrt() > radio_horizon_m(self.spec.mast_m, target_h);
         match self.spec.kind {
             SensorKindSpec::Radar => {
                 if el < p.min_elevation_rad
                     || el > p.max_elevation_rad
                     || !in_sectors(&self.spec.sectors, az_deg)
+                    || beyond_horizon()
                 {
-                    return None;
+                    return Chance::Never;
                 }
-                let ground_m = (v.x * v.x + v.y * v.y).sqrt();
-                if ground_m > radio_horizon_m(sens_h, target_h) {
-                    return None;
+                Chance::Radar {
+                    snr: radar_snr(p, tg.rcs_m2, r),
                 }
-                let snr = radar_snr(&p, tg.rcs_m2, r);
+            }
+            SensorKindSpec::Rf => {
+                if !tg.rf {
+                    return Chance::Never;
+                }
+                let fspl = 20.0 * r.log10() + 20.0 * tg.rf_freq_hz.log10() - 147.55;
+                Chance::Level {
+                    mean_db: tg.rf_power_dbm - fspl,
+                    sigma_db: 4.0,
+                    threshold_db: p.sensitivity_dbm,
+                }
+            }
+            SensorKindSpec::Acoustic => {
+                let Some(src) = tg.sound_db else {
+                    return Chance::Never;
+                };
+                // Noise floor 20 dB in calm air, 1.5 dB more per m/s of wind; a
+                // 10 dB margin to detect.
+                Chance::Level {
+                    mean_db: src - 20.0 * r.log10() - 0.005 * r,
+                    sigma_db: 2.0,
+                    threshold_db: 20.0 + 1.5 * wind_mps + 10.0,
+                }
+            }
+            SensorKindSpec::Eoir => {
+                let off = geodesy::wrap_pi(az_deg.to_radians() - p.boresight_rad);
+                if off.abs() > p.fov_rad / 2.0
+                    || el < p.min_elevation_rad
+                    || el > p.max_elevation_rad
+                    || beyond_horizon()
+                {
+                    return Chance::Never;
+                }
+                let n = self.eoir_pixels(tg, r) / 2.0;
+                let e = 2.7 + 0.7 * n;
+                Chance::Probability(n.powf(e) / (1.0 + n.powf(e)))
+            }
+            SensorKindSpec::Adsb if tg.icao.is_some() => Chance::Probability(0.95),
+            SensorKindSpec::RemoteId if tg.remote_id.is_some() => Chance::Probability(0.9),
+            SensorKindSpec::Adsb | SensorKindSpec::RemoteId => Chance::Never,
+        }
+    }
+
+    /// Pixels the target spans on the EO/IR sensor at range `r`.
+    fn eoir_pixels(&self, tg: &Target, r: f64) -> f64 {
+        tg.size_m / (r * (self.p.fov_rad / self.p.pixels))
+    }
+
+    fn detect(&mut self, tg: &Target, st: &State, look: &Look, wind_mps: f64) -> Option<Measured> {
+        let p = self.p;
+        let Look { v, r, az_deg, el } = *look;
+        // The draws, in the order the sensor model has always made them (the seeded
+        // runs stay what they were).
+        match self.chance(tg, st, look, wind_mps) {
+            Chance::Never => return None,
+            Chance::Radar { snr } => {
                 if self.rng.gen::<f64>() >= swerling1_pd(snr, p.pfa) {
                     return None;
                 }
@@ -374,7 +479,7 @@ impl SimSensor {
                 } else {
                     None
                 };
-                Some(Measured::Polar {
+                return Some(Measured::Polar {
                     range_m: (r + p.sigma_range_m * self.gauss()).max(0.0),
                     azimuth_deg: (az_deg + p.sigma_azimuth_deg * self.gauss()).rem_euclid(360.0),
                     elevation_deg: (el.to_degrees() + p.sigma_elevation_deg * self.gauss())
@@ -383,17 +488,26 @@ impl SimSensor {
                     snr_db,
                     radial_velocity_mps: radial,
                     class,
-                })
+                });
             }
+            Chance::Level {
+                mean_db,
+                sigma_db,
+                threshold_db,
+            } => {
+                if mean_db + sigma_db * self.gauss() < threshold_db {
+                    return None;
+                }
+            }
+            Chance::Probability(pd) => {
+                if self.rng.gen::<f64>() >= pd {
+                    return None;
+                }
+            }
+        }
+        match self.spec.kind {
+            SensorKindSpec::Radar => None,
             SensorKindSpec::Rf => {
-                if !tg.rf {
-                    return None;
-                }
-                let fspl = 20.0 * r.log10() + 20.0 * tg.rf_freq_hz.log10() - 147.55;
-                let rx = tg.rf_power_dbm - fspl + 4.0 * self.gauss();
-                if rx < p.sensitivity_dbm {
-                    return None;
-                }
                 // A drone control link is recognised as one; a cellular modem or GPS
                 // tracker (Shahed variants, decoys, balloons) is only an emitter.
                 let class = (tg.kind == TargetKind::Quadcopter).then_some("drone");
@@ -404,14 +518,6 @@ impl SimSensor {
                 })
             }
             SensorKindSpec::Acoustic => {
-                let src = tg.sound_db?;
-                let level = src - 20.0 * r.log10() - 0.005 * r;
-                // Noise floor 20 dB in calm air, 1.5 dB more per m/s of wind; a
-                // 10 dB margin to detect.
-                let floor = 20.0 + 1.5 * wind_mps;
-                if level + 2.0 * self.gauss() < floor + 10.0 {
-                    return None;
-                }
                 let sd = p.sigma_azimuth_deg;
                 Some(Measured::Bearing {
                     azimuth_deg: (az_deg + sd * self.gauss()).rem_euclid(360.0),
@@ -420,55 +526,27 @@ impl SimSensor {
                 })
             }
             SensorKindSpec::Eoir => {
-                let off = geodesy::wrap_pi(az_deg.to_radians() - p.boresight_rad);
-                if off.abs() > p.fov_rad / 2.0
-                    || el < p.min_elevation_rad
-                    || el > p.max_elevation_rad
-                {
-                    return None;
-                }
-                let ground_m = (v.x * v.x + v.y * v.y).sqrt();
-                if ground_m > radio_horizon_m(sens_h, target_h) {
-                    return None;
-                }
-                let ifov = p.fov_rad / p.pixels;
-                let px = tg.size_m / (r * ifov);
-                let n = px / 2.0;
-                let e = 2.7 + 0.7 * n;
-                let pd = n.powf(e) / (1.0 + n.powf(e));
-                if self.rng.gen::<f64>() >= pd {
-                    return None;
-                }
+                let px = self.eoir_pixels(tg, r);
                 Some(Measured::Bearing {
                     azimuth_deg: (az_deg + p.sigma_azimuth_deg * self.gauss()).rem_euclid(360.0),
                     elevation_deg: Some(el.to_degrees() + p.sigma_elevation_deg * self.gauss()),
                     class: (px >= 8.0).then(|| tg.kind_class()),
                 })
             }
-            SensorKindSpec::Adsb => {
-                let icao = tg.icao.as_ref()?;
-                if self.rng.gen::<f64>() >= 0.95 {
-                    return None;
-                }
-                Some(Measured::Geodetic {
-                    lla: self.report_lla(st),
-                    id: icao.clone(),
-                    callsign: tg.callsign.clone(),
-                    operator: None,
-                })
-            }
+            SensorKindSpec::Adsb => Some(Measured::Geodetic {
+                lla: self.report_lla(st),
+                id: tg.icao.clone()?,
+                callsign: tg.callsign.clone(),
+                operator: None,
+            }),
             SensorKindSpec::RemoteId => {
-                let serial = tg.remote_id.as_ref()?;
-                if self.rng.gen::<f64>() >= 0.9 {
-                    return None;
-                }
                 let operator = tg.operator_m.map(|o| {
                     let l = self.site_to_lla(o);
                     [l[0], l[1]]
                 });
                 Some(Measured::Geodetic {
                     lla: self.report_lla(st),
-                    id: serial.clone(),
+                    id: tg.remote_id.clone()?,
                     callsign: None,
                     operator,
                 })

@@ -150,6 +150,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
             target: idx,
             position_m: framer.place(&r.position, "truth", r.time_s)?,
             seen: r.seen,
+            detectable_revisit_s: r.detectable_revisit_s,
         });
     }
     let mut tracks = Vec::with_capacity(track_rec.len());
@@ -339,9 +340,12 @@ fn json_report(
             "border_known": has_border,
             "crossings": ar.crossings.iter().map(|(c, w)| serde_json::json!({
                 "target": names.get(c.target), "time_s": c.time_s, "warning_s": w,
+                "possible_warning_s": c.possible_warning_s,
             })).collect::<Vec<_>>(),
             "warning_s_mean": warning.map(|s| s.0),
             "warning_s_min": warning.map(|s| s.1),
+            "short_warnings": ar.short_warnings,
+            "min_warning_share": ar.min_warning_share,
             "missed_crossings": ar.missed,
             "false_alerts": ar.false_alerts,
             "false_alerts_per_hour": ar.false_per_hour,
@@ -392,14 +396,41 @@ fn print_table(
         if *has_border {
             for (c, w) in &ar.crossings {
                 let name = names.get(c.target).map(String::as_str).unwrap_or("?");
-                match w {
-                    Some(w) => {
-                        println!("| {name} crossed at {:.1} s | warning {w:.1} s |", c.time_s)
+                let possible = match c.possible_warning_s {
+                    Some(p) if p > 0.0 => {
+                        format!(
+                            " of {p:.1} s possible ({:.0}%)",
+                            100.0 * w.unwrap_or(0.0).max(0.0) / p
+                        )
                     }
-                    None => println!("| {name} crossed at {:.1} s | no alert |", c.time_s),
+                    Some(_) => " (none possible)".to_string(),
+                    None => String::new(),
+                };
+                match w {
+                    Some(w) => println!(
+                        "| {name} crossed at {:.1} s | warning {w:.1} s{possible} |",
+                        c.time_s
+                    ),
+                    None => println!(
+                        "| {name} crossed at {:.1} s | no alert{possible} |",
+                        c.time_s
+                    ),
                 }
             }
             println!("| missed crossings | {} |", ar.missed);
+            if ar
+                .crossings
+                .iter()
+                .any(|c| c.0.possible_warning_s.is_some())
+            {
+                println!(
+                    "| warnings under {:.0}% of the possible | {} (smallest share {}) |",
+                    100.0 * evaluation::WARNING_SHARE_TARGET,
+                    ar.short_warnings,
+                    ar.min_warning_share
+                        .map_or("-".to_string(), |s| format!("{:.0}%", 100.0 * s))
+                );
+            }
         } else {
             println!("| crossings | unknown: give --scenario for the border |");
         }
