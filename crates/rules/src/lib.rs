@@ -39,7 +39,11 @@ use zones::{AreaKind, Areas, Border, Direction, Motion2};
 pub struct RulesConfig {
     /// Classes whose crossings and entries are threats.
     pub threat_classes: Vec<Class>,
-    /// How far ahead a crossing is predicted, seconds.
+    /// How far ahead a crossing is predicted, seconds. Long enough to warn as soon as
+    /// the sensors see a threat heading for the border: with 120 s, tracks held for
+    /// five minutes before crossing gave under half of the warning the sensors allowed
+    /// (`skyfence eval` on the scenario library); the crossing probability keeps
+    /// tracks that merely wander near the border out.
     pub crossing_horizon_s: f64,
     /// Probability of being on our side at the horizon that raises a predicted
     /// crossing.
@@ -66,7 +70,7 @@ impl Default for RulesConfig {
     fn default() -> Self {
         Self {
             threat_classes: vec![Class::DroneRotary, Class::DroneFixedWing, Class::Balloon],
-            crossing_horizon_s: 120.0,
+            crossing_horizon_s: 900.0,
             crossing_probability: 0.5,
             crossing_keep_probability: 0.3,
             close_after_s: 30.0,

@@ -40,11 +40,15 @@ fn report(track: u64, t: f64, p: [f64; 2], v: [f64; 2], class: Class) -> TrackRe
     }
 }
 
-/// Ours is north of y = 0 (left, walking east).
+/// Ours is north of y = 0 (left, walking east). A 120 s crossing horizon keeps the
+/// hand-worked numbers small.
 fn engine(areas: Vec<Area>) -> AlertEngine {
     let border = Border::new(vec![[-50_000.0, 0.0], [50_000.0, 0.0]], Side::Left).unwrap();
     AlertEngine::new(
-        RulesConfig::default(),
+        RulesConfig {
+            crossing_horizon_s: 120.0,
+            ..RulesConfig::default()
+        },
         Some(border),
         Areas::new(areas).unwrap(),
     )
