@@ -33,6 +33,11 @@ pub struct Args {
     /// Seed of the clutter and the drones' paths.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Write the detections (and the sensors and zones files beside them) instead of
+    /// sending them, for running the tracker alone on the same stream
+    /// (`skyfence track --sensors ...`).
+    #[arg(long, value_name = "FILE")]
+    dump: Option<std::path::PathBuf>,
 }
 
 /// Sends per 10 ms tick; times are ms-quantised so the tester can find a moment's
@@ -45,6 +50,8 @@ const END_X_M: f64 = 3_000.0;
 const RADARS: usize = 100;
 const CELL_M: f64 = 20_000.0;
 const CELL_M_HALF: f64 = 10_000.0;
+/// Clutter plots' heights are uniform up to this.
+const CLUTTER_HEIGHT_M: f64 = 2_000.0;
 
 /// Centre of radar `r`'s cell, east and north metres.
 fn radar_centre(r: usize) -> [f64; 2] {
@@ -128,6 +135,87 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The detections: drones crossing the border among each radar's clutter.
+struct Stream {
+    rng: ChaCha8Rng,
+    /// Each drone's lane (north metres) and start time.
+    drones: Vec<(f64, f64)>,
+    life_s: f64,
+    line: String,
+}
+
+impl Stream {
+    fn new(a: &Args) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+        let life_s = (END_X_M - START_X_M) / DRONE_SPEED_MPS;
+        // Staggered so they arrive steadily.
+        let drones = (0..a.drones)
+            .map(|i| {
+                (
+                    rng.gen_range(-HALF_WIDTH_M + 1.0..HALF_WIDTH_M - 1.0),
+                    -(i as f64) * life_s / a.drones as f64,
+                )
+            })
+            .collect();
+        Self {
+            rng,
+            drones,
+            life_s,
+            line: String::with_capacity(128),
+        }
+    }
+
+    /// Appends tick `k`'s `per_tick` detection lines to `buf`; returns how many.
+    fn tick(&mut self, k: u64, per_tick: u64, buf: &mut Vec<u8>) -> u64 {
+        use std::fmt::Write as _;
+        let (rng, line, life_s) = (&mut self.rng, &mut self.line, self.life_s);
+        let ms = k * TICK_MS;
+        let t = ms as f64 / 1000.0;
+        let mut n = 0u64;
+        // The radar whose scan falls in this tick: 100 ticks a second, one radar each.
+        let radar = ((ms / TICK_MS) % RADARS as u64) as usize;
+        let [cx, cy] = radar_centre(radar);
+        for d in self.drones.iter_mut() {
+            let age = t - d.1;
+            if age > life_s {
+                *d = (rng.gen_range(-HALF_WIDTH_M + 1.0..HALF_WIDTH_M - 1.0), t);
+                continue;
+            }
+            if age < 0.0 {
+                continue;
+            }
+            let x = START_X_M + DRONE_SPEED_MPS * age + rng.gen_range(-20.0..20.0);
+            let y = d.0 + rng.gen_range(-20.0..20.0);
+            if radar_of(x, y) != radar || (x - cx).hypot(y - cy) > CELL_M_HALF {
+                continue;
+            }
+            line.clear();
+            let _ = writeln!(
+                line,
+                r#"{{"time_s":{t:.3},"sensor":"radar-{radar:02}","x_m":{x:.1},"y_m":{y:.1},"z_m":120,"sigma_m":15,"rcs_dbsm":-18}}"#
+            );
+            buf.extend_from_slice(line.as_bytes());
+            n += 1;
+        }
+        while n < per_tick {
+            // Clutter anywhere in the radar's circle.
+            let rr = CELL_M_HALF * rng.gen_range(0.0f64..1.0).sqrt();
+            let az = rng.gen_range(0.0..std::f64::consts::TAU);
+            let (x, y) = (cx + rr * az.cos(), cy + rr * az.sin());
+            line.clear();
+            let _ = writeln!(
+                line,
+                r#"{{"time_s":{t:.3},"sensor":"radar-{radar:02}","x_m":{x:.1},"y_m":{y:.1},"z_m":{:.0},"sigma_m":15,"rcs_dbsm":{:.1}}}"#,
+                rng.gen_range(0.0..CLUTTER_HEIGHT_M),
+                rng.gen_range(-30.0..10.0)
+            );
+            buf.extend_from_slice(line.as_bytes());
+            n += 1;
+        }
+        n
+    }
+}
+
 pub fn run(a: Args) -> Result<()> {
     let bin = build_skyfence()?;
     let dir = root().join("target/load-serve");
@@ -161,6 +249,35 @@ pub fn run(a: Args) -> Result<()> {
         ));
     }
     std::fs::write(dir.join("sensors.jsonl"), sensors)?;
+    // The tracker is told the clutter it faces, as an operator would set it for the
+    // radars: a scan's plots over the radar's circle, spread over 2 km of height.
+    let plots_per_scan = (a.rate / RADARS as u64).max(1) as f64;
+    std::fs::write(
+        dir.join("tracker.toml"),
+        format!(
+            "[management]\nclutter_density_per_m2 = {:e}\nclutter_height_m = {CLUTTER_HEIGHT_M}\n",
+            plots_per_scan / (std::f64::consts::PI * CELL_M_HALF * CELL_M_HALF)
+        ),
+    )?;
+    if let Some(path) = &a.dump {
+        let per_tick = a.rate * TICK_MS / 1000;
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
+        let mut stream = Stream::new(&a);
+        let mut buf = Vec::new();
+        for k in 1..=a.seconds * 1000 / TICK_MS {
+            buf.clear();
+            stream.tick(k, per_tick, &mut buf);
+            out.write_all(&buf)?;
+        }
+        out.flush()?;
+        eprintln!(
+            "wrote {}; its sensors, zones and tracker settings are in target/load-serve (sensors.jsonl, zones.geojson, tracker.toml)",
+            path.display()
+        );
+        return Ok(());
+    }
     let token = "load-test-token-0123456789";
     std::fs::write(
         dir.join("serve.toml"),
@@ -172,8 +289,9 @@ token = "{token}"
 [site]
 sensors = "sensors.jsonl"
 zones = "zones.geojson"
+tracker = "tracker.toml"
 # Live sensors on a LAN: a short reorder window keeps alerts prompt.
-reorder_window_s = 0.05
+reorder_window_s = 0.02
 
 [[input]]
 kind = "tcp"
@@ -216,21 +334,10 @@ url = "http://127.0.0.1:{hook_port}/alerts"
     };
     conn.set_nodelay(true)?;
 
-    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
-    let life_s = (END_X_M - START_X_M) / DRONE_SPEED_MPS;
-    // Each drone: lane y and start time; staggered so they arrive steadily.
-    let mut drones: Vec<(f64, f64)> = (0..a.drones)
-        .map(|i| {
-            (
-                rng.gen_range(-HALF_WIDTH_M + 1.0..HALF_WIDTH_M - 1.0),
-                -(i as f64) * life_s / a.drones as f64,
-            )
-        })
-        .collect();
+    let mut stream = Stream::new(&a);
     let per_tick = a.rate * TICK_MS / 1000;
     let mut sent_at: HashMap<u64, Instant> = HashMap::new();
     let start = Instant::now();
-    let mut line = String::with_capacity(128);
     let mut buf: Vec<u8> = Vec::with_capacity(per_tick as usize * 100);
     let mut sent: u64 = 0;
     let mut rss: Vec<(f64, f64)> = Vec::new();
@@ -248,51 +355,8 @@ url = "http://127.0.0.1:{hook_port}/alerts"
             None => behind_ticks += 1,
         }
         let ms = k * TICK_MS;
-        let t = ms as f64 / 1000.0;
         buf.clear();
-        let mut n = 0u64;
-        // The radar whose scan falls in this tick: 100 ticks a second, one radar each.
-        let radar = ((ms / TICK_MS) % RADARS as u64) as usize;
-        let [cx, cy] = radar_centre(radar);
-        for d in drones.iter_mut() {
-            let age = t - d.1;
-            if age > life_s {
-                *d = (rng.gen_range(-HALF_WIDTH_M + 1.0..HALF_WIDTH_M - 1.0), t);
-                continue;
-            }
-            if age < 0.0 {
-                continue;
-            }
-            let x = START_X_M + DRONE_SPEED_MPS * age + rng.gen_range(-20.0..20.0);
-            let y = d.0 + rng.gen_range(-20.0..20.0);
-            if radar_of(x, y) != radar || (x - cx).hypot(y - cy) > CELL_M_HALF {
-                continue;
-            }
-            line.clear();
-            use std::fmt::Write as _;
-            let _ = writeln!(
-                line,
-                r#"{{"time_s":{t:.3},"sensor":"radar-{radar:02}","x_m":{x:.1},"y_m":{y:.1},"z_m":120,"sigma_m":15,"rcs_dbsm":-18}}"#
-            );
-            buf.extend_from_slice(line.as_bytes());
-            n += 1;
-        }
-        while n < per_tick {
-            // Clutter anywhere in the radar's circle.
-            let rr = CELL_M_HALF * rng.gen_range(0.0f64..1.0).sqrt();
-            let az = rng.gen_range(0.0..std::f64::consts::TAU);
-            let (x, y) = (cx + rr * az.cos(), cy + rr * az.sin());
-            line.clear();
-            use std::fmt::Write as _;
-            let _ = writeln!(
-                line,
-                r#"{{"time_s":{t:.3},"sensor":"radar-{radar:02}","x_m":{x:.1},"y_m":{y:.1},"z_m":{:.0},"sigma_m":15,"rcs_dbsm":{:.1}}}"#,
-                rng.gen_range(0.0..2000.0),
-                rng.gen_range(-30.0..10.0)
-            );
-            buf.extend_from_slice(line.as_bytes());
-            n += 1;
-        }
+        let n = stream.tick(k, per_tick, &mut buf);
         sent_at.insert(ms, Instant::now());
         conn.write_all(&buf).context("sending to skyfence serve")?;
         sent += n;
@@ -351,6 +415,15 @@ url = "http://127.0.0.1:{hook_port}/alerts"
         "- serve's own alert latency histogram: p99 below {:.1} ms",
         internal * 1000.0
     );
+    let q = |p| histogram_quantile(&metrics, "skyfence_moment_latency_seconds", p) * 1000.0;
+    println!(
+        "- every moment, arrival to tracked (serve's histogram): p50 below {:.1} ms, p99 below {:.1} ms, p99.9 below {:.1} ms",
+        q(0.5),
+        q(0.99),
+        q(0.999)
+    );
+    let lat_rows: Vec<String> = lat.iter().map(|l| format!("{l:.2}")).collect();
+    std::fs::write(dir.join("alert-latency-ms.txt"), lat_rows.join("\n"))?;
     if let (Some(first), Some(last)) =
         (rss.iter().find(|r| r.0 >= 60.0).or(rss.first()), rss.last())
     {

@@ -326,7 +326,23 @@ stale_s = 20
             "one event per datagram, no newlines: {e}"
         );
     }
-    let file = d.join("cot.txt");
+    let v = takproto_check(&python, d, &events);
+    let types = v["types"].as_object().unwrap();
+    // The quadcopter as a rotary-wing drone; an alert as an alarm.
+    assert!(types.keys().any(|t| t.ends_with("-A-M-H-Q")), "{v}");
+    assert!(types.keys().any(|t| t.starts_with("b-a")), "{v}");
+    let first = &v["first"];
+    assert!((first["lat"].as_f64().unwrap() - 54.3).abs() < 0.5, "{v}");
+    assert!(
+        first["uid"].as_str().unwrap().starts_with("skyfence."),
+        "{v}"
+    );
+}
+
+/// Runs every event through takproto (tests/peers/cot_check.py) and returns its
+/// summary, having checked that it parsed them all without a problem.
+fn takproto_check(python: &Path, dir: &Path, events: &[String]) -> serde_json::Value {
+    let file = dir.join("cot.txt");
     std::fs::write(&file, events.join("\n")).unwrap();
     let out = std::process::Command::new(python)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/cot_check.py"))
@@ -341,16 +357,65 @@ stale_s = 20
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["problems"], serde_json::json!([]), "{v}");
     assert_eq!(v["events"].as_u64().unwrap() as usize, events.len());
+    v
+}
+
+/// Over TCP (a TAK server's streaming input) events follow one another on one
+/// connection; the receiver splits them at each `</event>` and takproto parses each.
+/// The receiver starts late: skyfence retries the connection meanwhile.
+#[test]
+fn cot_events_over_tcp_parse_in_an_independent_implementation() {
+    use std::io::Read;
+    let python = peer_python();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let api = free_port();
+    let cot_port = free_port();
+    let cfg = config(
+        d,
+        api,
+        &format!(
+            r#"[[input]]
+kind = "sim"
+scenario = "quad-night-crossing"
+speed = 60
+
+[[output]]
+kind = "cot"
+transport = "tcp"
+address = "127.0.0.1:{cot_port}"
+stale_s = 20
+"#
+        ),
+    );
+    let s = Serve::start(&cfg, api, &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let listener = std::net::TcpListener::bind(("127.0.0.1", cot_port)).unwrap();
+    let (mut conn, _) = listener.accept().unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let mut stream = String::new();
+    let mut buf = vec![0u8; 65536];
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < std::time::Duration::from_secs(60)
+        && !(stream.contains("-A-M-H-Q") && stream.contains("type=\"b-a"))
+    {
+        if let Ok(n) = conn.read(&mut buf) {
+            stream.push_str(std::str::from_utf8(&buf[..n]).unwrap());
+        }
+    }
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+    let events: Vec<String> = stream
+        .split_inclusive("</event>")
+        .filter(|e| e.ends_with("</event>"))
+        .map(|e| e.trim().to_owned())
+        .collect();
+    assert!(events.len() >= 2, "too few CoT events over TCP: {stream}");
+    let v = takproto_check(&python, d, &events);
     let types = v["types"].as_object().unwrap();
-    // The quadcopter as a rotary-wing drone; an alert as an alarm.
     assert!(types.keys().any(|t| t.ends_with("-A-M-H-Q")), "{v}");
     assert!(types.keys().any(|t| t.starts_with("b-a")), "{v}");
-    let first = &v["first"];
-    assert!((first["lat"].as_f64().unwrap() - 54.3).abs() < 0.5, "{v}");
-    assert!(
-        first["uid"].as_str().unwrap().starts_with("skyfence."),
-        "{v}"
-    );
 }
 
 /// A webhook receiver on its own thread: answers 200 to the first `serve` requests and
