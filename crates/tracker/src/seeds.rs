@@ -11,16 +11,21 @@
 //! and only fixed-radius queries are needed.
 
 use crate::initiation::Seed;
-use std::collections::HashMap;
+// Cell keys are small integer pairs hashed once per query cell: the standard SipHash
+// cost more than the queries on a small scenario.
+use rustc_hash::FxHashMap as HashMap;
 
 /// Grid cell index.
 type Cell = (i64, i64);
 
-/// Where one seed sits: its cell and its place in the cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where one seed sits (its cell and its place in the cell), with its time and
+/// creation order for sorting without looking it up.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SeedRef {
     cell: Cell,
     index: u32,
+    pub time_s: f64,
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,8 +47,15 @@ fn live(s: &Seed, t: f64, window_s: f64) -> bool {
 }
 
 fn cell_of(v: f64, cell_m: f64) -> i64 {
-    // Saturating casts: a position far beyond any sector lands in an edge cell.
-    (v / cell_m).floor() as i64
+    // `floor` by hand (without SSE4.1 in the baseline target it is a libm call); the
+    // casts saturate, so a position far beyond any sector lands in an edge cell.
+    let q = v / cell_m;
+    let t = q as i64;
+    if (t as f64) > q {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
 }
 
 impl SeedStore {
@@ -122,6 +134,8 @@ impl SeedStore {
                     out.push(SeedRef {
                         cell,
                         index: i as u32,
+                        time_s: s.time_s,
+                        seq: s.seq,
                     });
                 }
             }

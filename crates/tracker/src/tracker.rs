@@ -1160,10 +1160,8 @@ impl Tracker {
                         })
                     });
                     // Newest first, then in creation order.
-                    let key = |r: &SeedRef| seeds.get(*r).map(|s| (s.time_s, s.seq));
-                    near.sort_unstable_by(|a, b| match (key(a), key(b)) {
-                        (Some((ta, qa)), Some((tb, qb))) => tb.total_cmp(&ta).then(qa.cmp(&qb)),
-                        _ => Ordering::Equal,
+                    near.sort_unstable_by(|a, b| {
+                        b.time_s.total_cmp(&a.time_s).then(a.seq.cmp(&b.seq))
                     });
                     let mut started = 0;
                     for &si in near.iter() {
