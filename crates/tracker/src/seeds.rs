@@ -36,7 +36,13 @@ pub(crate) struct SeedStore {
     next_seq: u64,
     /// Cells still to clear in the current round of [`SeedStore::sweep`].
     to_sweep: Vec<Cell>,
+    /// Emptied cells' vectors, kept for new cells: cells empty and fill all the time,
+    /// and allocating afresh cost more than the queries on a small scenario.
+    spare: Vec<Vec<Seed>>,
 }
+
+/// Spare vectors kept at most.
+const MAX_SPARE: usize = 1024;
 
 /// Cells [`SeedStore::sweep`] clears per call.
 const SWEEP_CELLS: usize = 64;
@@ -80,9 +86,10 @@ impl SeedStore {
         }
         s.seq = self.next_seq;
         self.next_seq += 1;
+        let spare = &mut self.spare;
         self.cells
             .entry((cell_of(x, self.cell_m), cell_of(y, self.cell_m)))
-            .or_default()
+            .or_insert_with(|| spare.pop().unwrap_or_default())
             .push(s);
     }
 
@@ -103,7 +110,11 @@ impl SeedStore {
             if let Some(v) = self.cells.get_mut(&c) {
                 v.retain(|s| live(s, t, window_s));
                 if v.is_empty() {
-                    self.cells.remove(&c);
+                    if let Some(v) = self.cells.remove(&c) {
+                        if self.spare.len() < MAX_SPARE {
+                            self.spare.push(v);
+                        }
+                    }
                 }
             }
         }

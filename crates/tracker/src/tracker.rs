@@ -1082,7 +1082,12 @@ impl Tracker {
                     TrackStatus::Deleted => {}
                 }
             }
-            self.briefs[ti as usize] = Brief::of(tr);
+            // Only an update (which stamps the track with this time) or a change of
+            // status or id changes what the brief holds.
+            let b = &mut self.briefs[ti as usize];
+            if tr.time_s == t || b.status != tr.status || b.has_id != (tr.id != 0) {
+                *b = Brief::of(tr);
+            }
         }
         for &ti in stale {
             let b = &mut self.briefs[ti as usize];
