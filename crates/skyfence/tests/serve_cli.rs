@@ -275,6 +275,28 @@ fn peer_python() -> std::path::PathBuf {
     p
 }
 
+/// The quadcopter crossing at 60 times real time, its CoT sent over `transport` to
+/// `address`.
+fn cot_config(dir: &Path, api: u16, transport: &str, address: &str) -> std::path::PathBuf {
+    config(
+        dir,
+        api,
+        &format!(
+            r#"[[input]]
+kind = "sim"
+scenario = "quad-night-crossing"
+speed = 60
+
+[[output]]
+kind = "cot"
+transport = "{transport}"
+address = "{address}"
+stale_s = 20
+"#
+        ),
+    )
+}
+
 #[test]
 fn cot_events_over_udp_parse_in_an_independent_implementation() {
     let python = peer_python();
@@ -285,23 +307,7 @@ fn cot_events_over_udp_parse_in_an_independent_implementation() {
     rx.set_read_timeout(Some(std::time::Duration::from_millis(500)))
         .unwrap();
     let cot = rx.local_addr().unwrap();
-    let cfg = config(
-        d,
-        api,
-        &format!(
-            r#"[[input]]
-kind = "sim"
-scenario = "quad-night-crossing"
-speed = 60
-
-[[output]]
-kind = "cot"
-transport = "udp"
-address = "{cot}"
-stale_s = 20
-"#
-        ),
-    );
+    let cfg = cot_config(d, api, "udp", &cot.to_string());
     let s = Serve::start(&cfg, api, &[]);
     let mut events: Vec<String> = Vec::new();
     let t0 = std::time::Instant::now();
@@ -371,23 +377,7 @@ fn cot_events_over_tcp_parse_in_an_independent_implementation() {
     let d = dir.path();
     let api = free_port();
     let cot_port = free_port();
-    let cfg = config(
-        d,
-        api,
-        &format!(
-            r#"[[input]]
-kind = "sim"
-scenario = "quad-night-crossing"
-speed = 60
-
-[[output]]
-kind = "cot"
-transport = "tcp"
-address = "127.0.0.1:{cot_port}"
-stale_s = 20
-"#
-        ),
-    );
+    let cfg = cot_config(d, api, "tcp", &format!("127.0.0.1:{cot_port}"));
     let s = Serve::start(&cfg, api, &[]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let listener = std::net::TcpListener::bind(("127.0.0.1", cot_port)).unwrap();
