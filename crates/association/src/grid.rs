@@ -35,7 +35,7 @@ const LINEAR_MAX: usize = 128;
 
 /// `floor` by hand: without SSE4.1 in the baseline target, `f64::floor` is a libm call,
 /// and this runs for every point and query. Saturates for values beyond `i64`.
-fn floor_i64(q: f64) -> i64 {
+pub fn floor_i64(q: f64) -> i64 {
     let t = q as i64;
     if (t as f64) > q {
         t.saturating_sub(1)

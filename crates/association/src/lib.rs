@@ -15,7 +15,7 @@
 mod grid;
 mod solve;
 
-pub use grid::SpatialGrid;
+pub use grid::{floor_i64, SpatialGrid};
 pub use solve::{Associator, Gated, Method, Solution};
 
 /// Errors from association.

@@ -9,10 +9,6 @@ use formats::{append_detection, append_truth, SimTruthLine};
 use geodesy::{Enu, LocalFrame};
 use nalgebra::Vector3;
 
-/// A target counts as detectable by a sensor from this probability of detection per
-/// look: it is then seen within a few looks.
-pub const DETECTABLE_PD: f64 = 0.5;
-
 /// A scenario ready to run.
 #[derive(Debug)]
 pub struct Simulation {
@@ -95,6 +91,9 @@ impl Simulation {
         let mut states: Vec<Option<State>> = vec![None; self.targets.len()];
         let mut found: Vec<SimDetection> = Vec::new();
         let mut seen = vec![false; self.targets.len()];
+        // Per target, the fastest revisit among the sensors looking now that see it at
+        // least every other look.
+        let mut detectable: Vec<Option<f64>> = vec![None; self.targets.len()];
         let mut due: Vec<usize> = Vec::with_capacity(self.sensors.len());
         let (mut det_buf, mut truth_buf) =
             (Vec::with_capacity(1 << 16), Vec::with_capacity(1 << 14));
@@ -114,9 +113,17 @@ impl Simulation {
                     *st = tg.state_at(t);
                 }
                 seen.iter_mut().for_each(|s| *s = false);
+                detectable.iter_mut().for_each(|d| *d = None);
                 for &i in &due {
                     found.clear();
-                    self.sensors[i].observe(i, &self.targets, &states, wind, &mut found);
+                    self.sensors[i].observe(
+                        i,
+                        &self.targets,
+                        &states,
+                        wind,
+                        &mut found,
+                        &mut detectable,
+                    );
                     for d in &found {
                         match d.target {
                             Some(ti) => seen[ti] = true,
@@ -132,14 +139,6 @@ impl Simulation {
                     let Some(st) = st.as_ref().filter(|_| !tg.spoofed) else {
                         continue;
                     };
-                    // What the sensors physically allow: the fastest revisit among the
-                    // sensors looking now that see the target at least every other look.
-                    let detectable_revisit_s = due
-                        .iter()
-                        .map(|&j| &self.sensors[j])
-                        .filter(|s| s.detection_probability(tg, st, wind) >= DETECTABLE_PD)
-                        .map(|s| s.period_ticks as f64 * tick_s)
-                        .reduce(f64::min);
                     let lla = self.frame.enu_to_lla(Enu(Vector3::from(st.position_m)));
                     append_truth(
                         &mut truth_buf,
@@ -156,7 +155,7 @@ impl Simulation {
                             position_m: st.position_m.map(|v| round(v, 1e3)),
                             velocity_mps: st.velocity_mps.map(|v| round(v, 1e3)),
                             seen: seen[i],
-                            detectable_revisit_s,
+                            detectable_revisit_s: detectable[i],
                             threat: tg.threat,
                         },
                     );

@@ -82,6 +82,10 @@ pub enum Measured {
     },
 }
 
+/// A target counts as detectable by a sensor from this probability of detection per
+/// look: it is then seen within a few looks.
+pub const DETECTABLE_PD: f64 = 0.5;
+
 /// A sensor ready to simulate.
 #[derive(Debug)]
 pub struct SimSensor {
@@ -95,6 +99,8 @@ pub struct SimSensor {
     rng: ChaCha8Rng,
     /// Period in ticks.
     pub period_ticks: u64,
+    /// Time between its looks, seconds (the period in whole ticks).
+    pub revisit_s: f64,
     /// First tick it reports at.
     pub phase_ticks: u64,
     /// Resolved parameters.
@@ -193,6 +199,22 @@ enum Chance {
     },
     /// A fixed probability.
     Probability(f64),
+}
+
+impl Chance {
+    /// The probability of a detection (radar false-alarm probability `pfa`).
+    fn probability(self, pfa: f64) -> f64 {
+        match self {
+            Chance::Never => 0.0,
+            Chance::Radar { snr } => swerling1_pd(snr, pfa),
+            Chance::Level {
+                mean_db,
+                sigma_db,
+                threshold_db,
+            } => 0.5 * libm::erfc((threshold_db - mean_db) / (sigma_db * std::f64::consts::SQRT_2)),
+            Chance::Probability(pd) => pd,
+        }
+    }
 }
 
 fn in_sectors(sectors: &[[f64; 2]], az_deg: f64) -> bool {
@@ -295,6 +317,7 @@ impl SimSensor {
                 seed ^ (0xD1B5_4A32_D192_ED03u64.wrapping_mul(index as u64 + 1)),
             ),
             period_ticks,
+            revisit_s: period_ticks as f64 * tick_s,
             // All sensors report on the same ticks, so truth is written once per report
             // time rather than once per sensor.
             phase_ticks: 0,
@@ -314,7 +337,10 @@ impl SimSensor {
     }
 
     /// Observes the targets at `t` (`states[i]` is target i's state, if it exists) and
-    /// appends detections.
+    /// appends detections. Where this look's probability of detecting target i is at
+    /// least [`DETECTABLE_PD`] (what the sensor physically allows, for scoring warning
+    /// times against), `detectable[i]` becomes the shorter of itself and this sensor's
+    /// revisit.
     pub fn observe(
         &mut self,
         index: usize,
@@ -322,11 +348,18 @@ impl SimSensor {
         states: &[Option<State>],
         wind_mps: f64,
         out: &mut Vec<SimDetection>,
+        detectable: &mut [Option<f64>],
     ) {
         for (i, (tg, st)) in targets.iter().zip(states).enumerate() {
             let Some(st) = st else { continue };
             let Some(look) = self.look(st) else { continue };
-            if let Some(m) = self.detect(tg, st, &look, wind_mps) {
+            let chance = self.chance(tg, st, &look, wind_mps);
+            if chance.probability(self.p.pfa) >= DETECTABLE_PD {
+                if let Some(d) = detectable.get_mut(i) {
+                    *d = Some(d.map_or(self.revisit_s, |r| r.min(self.revisit_s)));
+                }
+            }
+            if let Some(m) = self.detect(tg, st, &look, chance) {
                 out.push(SimDetection {
                     sensor: index,
                     target: Some(i),
@@ -336,25 +369,6 @@ impl SimSensor {
         }
         if self.spec.kind == SensorKindSpec::Radar {
             self.clutter(index, out);
-        }
-    }
-
-    /// The probability that this sensor detects the target in one look, from the same
-    /// model [`observe`](Self::observe) draws from: what the sensor physically allows,
-    /// for scoring warning times against.
-    pub fn detection_probability(&self, tg: &Target, st: &State, wind_mps: f64) -> f64 {
-        let Some(look) = self.look(st) else {
-            return 0.0;
-        };
-        match self.chance(tg, st, &look, wind_mps) {
-            Chance::Never => 0.0,
-            Chance::Radar { snr } => swerling1_pd(snr, self.p.pfa),
-            Chance::Level {
-                mean_db,
-                sigma_db,
-                threshold_db,
-            } => 0.5 * libm::erfc((threshold_db - mean_db) / (sigma_db * std::f64::consts::SQRT_2)),
-            Chance::Probability(pd) => pd,
         }
     }
 
@@ -453,12 +467,12 @@ impl SimSensor {
         tg.size_m / (r * (self.p.fov_rad / self.p.pixels))
     }
 
-    fn detect(&mut self, tg: &Target, st: &State, look: &Look, wind_mps: f64) -> Option<Measured> {
+    fn detect(&mut self, tg: &Target, st: &State, look: &Look, chance: Chance) -> Option<Measured> {
         let p = self.p;
         let Look { v, r, az_deg, el } = *look;
         // The draws, in the order the sensor model has always made them (the seeded
         // runs stay what they were).
-        match self.chance(tg, st, look, wind_mps) {
+        match chance {
             Chance::Never => return None,
             Chance::Radar { snr } => {
                 if self.rng.gen::<f64>() >= swerling1_pd(snr, p.pfa) {

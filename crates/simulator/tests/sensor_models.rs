@@ -83,7 +83,7 @@ fn radar_detection_probability_matches_the_radar_equation() {
         let mut out = Vec::new();
         for _ in 0..n {
             out.clear();
-            radar.observe(0, &targets, &[Some(state)], 0.0, &mut out);
+            radar.observe(0, &targets, &[Some(state)], 0.0, &mut out, &mut [None]);
             hits += out.iter().filter(|d| d.target == Some(0)).count();
         }
         let got = hits as f64 / n as f64;
@@ -107,7 +107,7 @@ fn radar_clutter_matches_its_model() {
     let mut out = Vec::new();
     for _ in 0..n {
         out.clear();
-        radar.observe(0, &[], &[], 0.0, &mut out);
+        radar.observe(0, &[], &[], 0.0, &mut out, &mut []);
         let k = out.len() as f64;
         sum += k;
         sum2 += k * k;

@@ -52,16 +52,9 @@ fn live(s: &Seed, t: f64, window_s: f64) -> bool {
     !s.used && t - s.time_s <= window_s
 }
 
+/// A position far beyond any sector lands in an edge cell (the floor saturates).
 fn cell_of(v: f64, cell_m: f64) -> i64 {
-    // `floor` by hand (without SSE4.1 in the baseline target it is a libm call); the
-    // casts saturate, so a position far beyond any sector lands in an edge cell.
-    let q = v / cell_m;
-    let t = q as i64;
-    if (t as f64) > q {
-        t.saturating_sub(1)
-    } else {
-        t
-    }
+    association::floor_i64(v / cell_m)
 }
 
 impl SeedStore {
