@@ -18,10 +18,11 @@ pub struct Crossing {
     /// Time it crossed, seconds (interpolated between truth samples).
     pub time_s: f64,
     /// The warning the sensors physically allowed, when the truth says when the target
-    /// was detectable: from the first time a sensor could detect it (probability of
-    /// detection at least one half per look) to the crossing, less the confirmation
-    /// time ([`CONFIRMATION_LOOKS`] more looks of the fastest such sensor); 0 if it was
-    /// never detectable before crossing.
+    /// was detectable: from the first time the sensors could fix its position (a
+    /// ranging sensor, or two bearing sensors crossing steeply, each with a probability
+    /// of detection of at least one half per look) to the crossing, less the
+    /// confirmation time ([`CONFIRMATION_LOOKS`] more looks of the fastest such
+    /// sensors); 0 if it was never localisable before crossing.
     pub possible_warning_s: Option<f64>,
 }
 
@@ -48,10 +49,15 @@ pub struct AlertReport {
     /// first alert on the target; negative when the alert came late), `None` if the
     /// target never raised an alert.
     pub crossings: Vec<(Crossing, Option<f64>)>,
-    /// Threat crossings with no alert at all.
+    /// Threat crossings with no alert at all that the sensors could have localised
+    /// before they happened (or where the truth does not say).
     pub missed: usize,
-    /// Threat crossings whose warning fell short of [`WARNING_SHARE_TARGET`] of the
-    /// possible warning (missed ones included), where the possible warning is known.
+    /// Threat crossings with no alert that no combination of sensors could localise
+    /// before they happened (possible warning 0): a gap in the sensor network, which
+    /// is the planner's to close, not the tracker's or the rules'.
+    pub unseen: usize,
+    /// Threat crossings whose warning fell short of [`WARNING_SHARE_TARGET`] of a
+    /// possible warning above zero (missed ones included).
     pub short_warnings: usize,
     /// The smallest share of the possible warning given, over threat crossings with a
     /// possible warning above zero (a missed crossing gives 0).
@@ -149,8 +155,43 @@ impl Border {
     }
 }
 
-/// Scores alerts: each alert belongs to the targets its tracks followed most
-/// (`report.dominant_target`); `threat[target]` says which targets should raise one.
+/// A track followed a target when it was assigned to it for at least this share of its
+/// assigned steps (or more than to any other): two drones flying closer than the radar
+/// resolves share one track, and its alert warns of both.
+pub const FOLLOWED_SHARE: f64 = 0.25;
+
+/// The targets track `id` followed, each with the time from which it did.
+fn followed(report: &RunReport, id: u64) -> Vec<(usize, f64)> {
+    let dominant = report.dominant_target.get(&id).map(|d| d.0);
+    let Some(h) = report.tracks.get(&id) else {
+        return dominant
+            .map(|d| (d, f64::NEG_INFINITY))
+            .into_iter()
+            .collect();
+    };
+    let total: usize = h.on_target.values().map(|o| o.steps).sum();
+    h.on_target
+        .iter()
+        .filter(|(target, o)| {
+            Some(**target) == dominant || o.steps as f64 >= FOLLOWED_SHARE * total as f64
+        })
+        // A track is taken to have followed its main target from its start (its first
+        // plots may lie beyond the scoring cut-off from it); another target only from
+        // when it was assigned to it.
+        .map(|(target, o)| {
+            let since = if Some(*target) == dominant {
+                f64::NEG_INFINITY
+            } else {
+                o.first_s
+            };
+            (*target, since)
+        })
+        .collect()
+}
+
+/// Scores alerts: each alert belongs to the targets its tracks followed (see
+/// [`FOLLOWED_SHARE`]), from the time they followed them; `threat[target]` says which
+/// targets should raise one.
 pub fn score_alerts(
     alerts: &[Alert],
     report: &RunReport,
@@ -162,15 +203,16 @@ pub fn score_alerts(
     let mut first_alert: std::collections::BTreeMap<usize, f64> = Default::default();
     let mut false_alerts = 0;
     for a in alerts {
-        // An alert is on every threat target one of its tracks followed; it is false
-        // when none of them followed a threat.
+        // An alert is on every threat target one of its tracks followed, from when it
+        // followed it; it is false when none of them followed a threat.
         let mut on_threat = false;
         for t in &a.tracks {
-            if let Some(&(target, _)) = report.dominant_target.get(t) {
+            for (target, since_s) in followed(report, *t) {
                 if threat.get(target).copied().unwrap_or(false) {
                     on_threat = true;
-                    let e = first_alert.entry(target).or_insert(a.time_s);
-                    *e = e.min(a.time_s);
+                    let at = a.time_s.max(since_s);
+                    let e = first_alert.entry(target).or_insert(at);
+                    *e = e.min(at);
                 }
             }
         }
@@ -187,18 +229,18 @@ pub fn score_alerts(
             continue;
         }
         let warning = first_alert.get(&c.target).map(|t| c.time_s - t);
-        if warning.is_none() {
-            out.missed += 1;
+        match (warning, c.possible_warning_s) {
+            (None, Some(p)) if p <= 0.0 => out.unseen += 1,
+            (None, _) => out.missed += 1,
+            _ => {}
         }
-        if let Some(possible) = c.possible_warning_s {
+        if let Some(possible) = c.possible_warning_s.filter(|p| *p > 0.0) {
             let given = warning.unwrap_or(0.0).max(0.0);
-            if warning.is_none() || given < WARNING_SHARE_TARGET * possible {
+            if given < WARNING_SHARE_TARGET * possible {
                 out.short_warnings += 1;
             }
-            if possible > 0.0 {
-                let share = given / possible;
-                out.min_warning_share = Some(out.min_warning_share.map_or(share, |m| m.min(share)));
-            }
+            let share = given / possible;
+            out.min_warning_share = Some(out.min_warning_share.map_or(share, |m| m.min(share)));
         }
         out.crossings.push((*c, warning));
     }

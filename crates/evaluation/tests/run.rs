@@ -204,6 +204,61 @@ fn alerts_by_hand() {
     assert!((a.false_per_hour_per_100km - 12.0).abs() < 1e-12);
 }
 
+/// Two threats flying closer than the radar resolves share track 7: it was assigned to
+/// target 0 for 60 steps from t = 10 and to target 1 for 40 steps from t = 30 (40% of
+/// its steps: it followed both). Its alert at t = 20 warns of target 0 from t = 20 (its
+/// main target, followed from its start) and of target 1 from t = 30. Track 8 spent 10
+/// of 100 steps on target 2 (a threat) and 90 on a bird (target 3): its alert is false
+/// and warns of nothing.
+#[test]
+fn a_shared_track_warns_of_every_target_it_followed() {
+    let on = |first_s: f64, steps: usize| TrackOnTarget {
+        first_s,
+        last_s: first_s + steps as f64,
+        steps,
+        classes: Default::default(),
+    };
+    let mut report = RunReport::default();
+    report.dominant_target.insert(7, (0, 60));
+    report.dominant_target.insert(8, (3, 90));
+    let mut h7 = TrackHistory::default();
+    h7.on_target.insert(0, on(10.0, 60));
+    h7.on_target.insert(1, on(30.0, 40));
+    report.tracks.insert(7, h7);
+    let mut h8 = TrackHistory::default();
+    h8.on_target.insert(2, on(0.0, 10));
+    h8.on_target.insert(3, on(10.0, 90));
+    report.tracks.insert(8, h8);
+    let crossings: Vec<Crossing> = (0..3)
+        .map(|target| Crossing {
+            target,
+            time_s: 100.0,
+            possible_warning_s: None,
+        })
+        .collect();
+    let alerts = [
+        Alert {
+            time_s: 20.0,
+            tracks: vec![7],
+        },
+        Alert {
+            time_s: 5.0,
+            tracks: vec![8],
+        },
+    ];
+    let a = score_alerts(
+        &alerts,
+        &report,
+        &crossings,
+        &[true, true, true, false],
+        3600.0,
+        100_000.0,
+    );
+    let warnings: Vec<Option<f64>> = a.crossings.iter().map(|c| c.1).collect();
+    assert_eq!(warnings, vec![Some(80.0), Some(70.0), None]);
+    assert_eq!((a.missed, a.false_alerts), (1, 1));
+}
+
 /// What the sensors allowed, by hand. Border along the x axis, ours north. Target 0
 /// flies north at 10 m/s from y = -1000 (t = 0) and crosses at t = 100; it is
 /// detectable from t = 20 by a sensor looking every 5 s: possible warning
@@ -253,8 +308,13 @@ fn possible_warning_by_hand() {
         tracks: vec![1],
     }];
     let a = score_alerts(&alerts, &report, &c, &[true, true], 100.0, 10_000.0);
-    // Target 1 is now missed: a missed crossing is short even with none possible.
-    assert_eq!((a.short_warnings, a.missed), (1, 1));
+    // Target 1 has no alert now, but no sensor could have localised it: a coverage gap,
+    // counted apart from the missed, and not short of a warning that was never possible.
+    assert_eq!((a.short_warnings, a.missed, a.unseen), (0, 0, 1));
+    // Without target 0's alert it is missed, and short.
+    let a = score_alerts(&[], &report, &c, &[true, true], 100.0, 10_000.0);
+    assert_eq!((a.short_warnings, a.missed, a.unseen), (1, 1, 1));
+    assert_eq!(a.min_warning_share, Some(0.0));
     // A truth without detectability leaves the possible warning unknown.
     let plain: Vec<TruthSample> = t
         .iter()

@@ -2,7 +2,7 @@
 //! observe the targets, and the tick's detection and truth lines are handed to the
 //! caller (who writes them, and in real-time mode paces them to the clock).
 use crate::scenario::Scenario;
-use crate::sensors::{round, SimDetection, SimSensor};
+use crate::sensors::{round, Sightings, SimDetection, SimSensor};
 use crate::targets::{build_targets, State, Target};
 use crate::SimulationError;
 use formats::{append_detection, append_truth, SimTruthLine};
@@ -91,9 +91,8 @@ impl Simulation {
         let mut states: Vec<Option<State>> = vec![None; self.targets.len()];
         let mut found: Vec<SimDetection> = Vec::new();
         let mut seen = vec![false; self.targets.len()];
-        // Per target, the fastest revisit among the sensors looking now that see it at
-        // least every other look.
-        let mut detectable: Vec<Option<f64>> = vec![None; self.targets.len()];
+        // Per target, what the sensors looking now could make of it.
+        let mut sightings: Vec<Sightings> = vec![Sightings::default(); self.targets.len()];
         let mut due: Vec<usize> = Vec::with_capacity(self.sensors.len());
         let (mut det_buf, mut truth_buf) =
             (Vec::with_capacity(1 << 16), Vec::with_capacity(1 << 14));
@@ -113,7 +112,7 @@ impl Simulation {
                     *st = tg.state_at(t);
                 }
                 seen.iter_mut().for_each(|s| *s = false);
-                detectable.iter_mut().for_each(|d| *d = None);
+                sightings.iter_mut().for_each(Sightings::clear);
                 for &i in &due {
                     found.clear();
                     self.sensors[i].observe(
@@ -122,7 +121,7 @@ impl Simulation {
                         &states,
                         wind,
                         &mut found,
-                        &mut detectable,
+                        &mut sightings,
                     );
                     for d in &found {
                         match d.target {
@@ -155,7 +154,7 @@ impl Simulation {
                             position_m: st.position_m.map(|v| round(v, 1e3)),
                             velocity_mps: st.velocity_mps.map(|v| round(v, 1e3)),
                             seen: seen[i],
-                            detectable_revisit_s: detectable[i],
+                            detectable_revisit_s: sightings[i].fix_revisit_s(),
                             threat: tg.threat,
                         },
                     );

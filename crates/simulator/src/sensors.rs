@@ -86,6 +86,51 @@ pub enum Measured {
 /// look: it is then seen within a few looks.
 pub const DETECTABLE_PD: f64 = 0.5;
 
+/// Two bearings fix a position only when their lines of sight cross at least this
+/// steeply (radians, 15°): shallower, the fix's error along the lines grows past
+/// 1/sin(15°) ≈ 4 times the cross-range error of each bearing.
+pub const MIN_FIX_ANGLE_RAD: f64 = 15.0 * std::f64::consts::PI / 180.0;
+
+/// What the sensors looking at one moment could make of a target, for scoring the
+/// warning a sensor network physically allows: a single bearing (passive RF, acoustic,
+/// a camera) says something is out there but not where, so a target becomes
+/// localisable when a ranging sensor (radar) or a position report (ADS-B, Remote ID)
+/// likely detects it, or two bearing sensors whose lines of sight cross steeply do.
+#[derive(Debug, Clone, Default)]
+pub struct Sightings {
+    /// The fastest revisit among ranging sensors that likely detect the target.
+    ranging_revisit_s: Option<f64>,
+    /// Bearing sensors that likely detect it: the horizontal direction from the sensor
+    /// to the target (site frame, unit east and north) and the sensor's revisit.
+    bearings: Vec<([f64; 2], f64)>,
+}
+
+impl Sightings {
+    /// Forgets the last moment's sightings.
+    pub fn clear(&mut self) {
+        self.ranging_revisit_s = None;
+        self.bearings.clear();
+    }
+
+    /// The revisit of the fastest way the sensors looking now could fix the target's
+    /// position (a bearing pair is as fast as its slower sensor); `None` when they
+    /// cannot.
+    pub fn fix_revisit_s(&self) -> Option<f64> {
+        let min_sin = MIN_FIX_ANGLE_RAD.sin();
+        let mut best = self.ranging_revisit_s;
+        for (i, (a, ra)) in self.bearings.iter().enumerate() {
+            for (b, rb) in &self.bearings[i + 1..] {
+                // |sin| of the angle between the lines of sight, either way along them.
+                if (a[0] * b[1] - a[1] * b[0]).abs() >= min_sin {
+                    let r = ra.max(*rb);
+                    best = Some(best.map_or(r, |x| x.min(r)));
+                }
+            }
+        }
+        best
+    }
+}
+
 /// A sensor ready to simulate.
 #[derive(Debug)]
 pub struct SimSensor {
@@ -101,6 +146,8 @@ pub struct SimSensor {
     pub period_ticks: u64,
     /// Time between its looks, seconds (the period in whole ticks).
     pub revisit_s: f64,
+    /// Where it stands in the site frame (east, north, up), metres.
+    at_site_m: Vector3<f64>,
     /// First tick it reports at.
     pub phase_ticks: u64,
     /// Resolved parameters.
@@ -318,6 +365,7 @@ impl SimSensor {
             ),
             period_ticks,
             revisit_s: period_ticks as f64 * tick_s,
+            at_site_m: site.lla_to_enu(position).0,
             // All sensors report on the same ticks, so truth is written once per report
             // time rather than once per sensor.
             phase_ticks: 0,
@@ -339,8 +387,7 @@ impl SimSensor {
     /// Observes the targets at `t` (`states[i]` is target i's state, if it exists) and
     /// appends detections. Where this look's probability of detecting target i is at
     /// least [`DETECTABLE_PD`] (what the sensor physically allows, for scoring warning
-    /// times against), `detectable[i]` becomes the shorter of itself and this sensor's
-    /// revisit.
+    /// times against), the look joins `sightings[i]`.
     pub fn observe(
         &mut self,
         index: usize,
@@ -348,15 +395,15 @@ impl SimSensor {
         states: &[Option<State>],
         wind_mps: f64,
         out: &mut Vec<SimDetection>,
-        detectable: &mut [Option<f64>],
+        sightings: &mut [Sightings],
     ) {
         for (i, (tg, st)) in targets.iter().zip(states).enumerate() {
             let Some(st) = st else { continue };
             let Some(look) = self.look(st) else { continue };
             let chance = self.chance(tg, st, &look, wind_mps);
             if chance.probability(self.p.pfa) >= DETECTABLE_PD {
-                if let Some(d) = detectable.get_mut(i) {
-                    *d = Some(d.map_or(self.revisit_s, |r| r.min(self.revisit_s)));
+                if let Some(s) = sightings.get_mut(i) {
+                    self.sighted(s, st);
                 }
             }
             if let Some(m) = self.detect(tg, st, &look, chance) {
@@ -369,6 +416,26 @@ impl SimSensor {
         }
         if self.spec.kind == SensorKindSpec::Radar {
             self.clutter(index, out);
+        }
+    }
+
+    /// Adds this sensor's likely detection of a target at `st` to its sightings.
+    fn sighted(&self, s: &mut Sightings, st: &State) {
+        let r = self.revisit_s;
+        match self.spec.kind {
+            SensorKindSpec::Radar | SensorKindSpec::Adsb | SensorKindSpec::RemoteId => {
+                s.ranging_revisit_s = Some(s.ranging_revisit_s.map_or(r, |x| x.min(r)));
+            }
+            SensorKindSpec::Rf | SensorKindSpec::Acoustic | SensorKindSpec::Eoir => {
+                let d = Vector3::from(st.position_m) - self.at_site_m;
+                let h = d.x.hypot(d.y);
+                // Straight overhead, a bearing sensor places the target by itself.
+                if h < 1.0 {
+                    s.ranging_revisit_s = Some(s.ranging_revisit_s.map_or(r, |x| x.min(r)));
+                } else {
+                    s.bearings.push(([d.x / h, d.y / h], r));
+                }
+            }
         }
     }
 

@@ -347,6 +347,7 @@ fn json_report(
             "short_warnings": ar.short_warnings,
             "min_warning_share": ar.min_warning_share,
             "missed_crossings": ar.missed,
+            "unseen_crossings": ar.unseen,
             "false_alerts": ar.false_alerts,
             "false_alerts_per_hour": ar.false_per_hour,
             "false_alerts_per_hour_per_100km": ar.false_per_hour_per_100km,
@@ -418,6 +419,12 @@ fn print_table(
                 }
             }
             println!("| missed crossings | {} |", ar.missed);
+            if ar.unseen > 0 {
+                println!(
+                    "| crossings no sensors could localise (a coverage gap, not counted as missed) | {} |",
+                    ar.unseen
+                );
+            }
             if ar
                 .crossings
                 .iter()
