@@ -39,6 +39,25 @@ use zones::{AreaKind, Areas, Border, Direction, Motion2};
 pub struct RulesConfig {
     /// Classes whose crossings and entries are threats.
     pub threat_classes: Vec<Class>,
+    /// A track not yet classed (`unknown`) whose threat classes together hold at least
+    /// this probability raises a predicted crossing when it would cross within
+    /// `undecided_horizon_s`: a Shahed-class drone first seen at a radar's edge
+    /// seconds from the border must not wait for the classifier to be sure which kind
+    /// of drone it is. Further out, the classifier has time to decide (birds in their
+    /// first seconds often look like drones).
+    pub undecided_threat_probability: f64,
+    /// How far ahead an undecided track's crossing is predicted, seconds.
+    pub undecided_horizon_s: f64,
+    /// A predicted crossing is raised once its cause has held for this share of the
+    /// time left before the crossing (at most `settle_max_s`): a class that flickers to
+    /// drone for a scan or two in a young bird track raises nothing, and waiting a
+    /// tenth of the time left costs at most a tenth of the warning.
+    pub settle_share: f64,
+    /// The longest a predicted crossing waits to settle, seconds.
+    pub settle_max_s: f64,
+    /// A crossing due within this many seconds is raised at once: that close, a
+    /// second of warning matters more than a flicker of class.
+    pub settle_from_s: f64,
     /// How far ahead a crossing is predicted, seconds. Long enough to warn as soon as
     /// the sensors see a threat heading for the border: with 120 s, tracks held for
     /// five minutes before crossing gave under half of the warning the sensors allowed
@@ -70,6 +89,11 @@ impl Default for RulesConfig {
     fn default() -> Self {
         Self {
             threat_classes: vec![Class::DroneRotary, Class::DroneFixedWing, Class::Balloon],
+            undecided_threat_probability: 0.6,
+            undecided_horizon_s: 5.0,
+            settle_share: 0.1,
+            settle_max_s: 3.0,
+            settle_from_s: 15.0,
             crossing_horizon_s: 900.0,
             crossing_probability: 0.5,
             crossing_keep_probability: 0.3,
@@ -90,6 +114,9 @@ impl RulesConfig {
         let mut out = Vec::new();
         let positive = [
             ("crossing_horizon_s", self.crossing_horizon_s),
+            ("undecided_horizon_s", self.undecided_horizon_s),
+            ("settle_max_s", self.settle_max_s),
+            ("settle_from_s", self.settle_from_s),
             ("close_after_s", self.close_after_s),
             ("dedup_radius_m", self.dedup_radius_m),
             ("swarm_radius_m", self.swarm_radius_m),
@@ -103,8 +130,13 @@ impl RulesConfig {
             }
         }
         for (name, v) in [
+            (
+                "undecided_threat_probability",
+                self.undecided_threat_probability,
+            ),
             ("crossing_probability", self.crossing_probability),
             ("crossing_keep_probability", self.crossing_keep_probability),
+            ("settle_share", self.settle_share),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 out.push(format!("alerts.{name} must be in [0, 1], got {v}"));
@@ -171,6 +203,8 @@ struct Seen {
     /// Since when it has been near each protected area (first one only: the nearest
     /// matters for loitering).
     near_since: Option<(usize, f64)>,
+    /// Since when its predicted crossing has held without a break.
+    crossing_since: Option<f64>,
 }
 
 /// The rules with their open alerts.
@@ -192,6 +226,25 @@ fn is_drone(c: Class) -> bool {
 fn dark_aircraft(r: &TrackReport) -> bool {
     r.classification.class == Class::Aircraft
         && (r.identity.is_none() || r.flags.contains(TrackFlags::NON_COOPERATIVE))
+}
+
+/// The likeliest threat class and the threat classes' summed probability, when that
+/// sum reaches the undecided-threat threshold.
+fn likely_threat(cfg: &RulesConfig, probabilities: &[f64; Class::COUNT]) -> Option<(Class, f64)> {
+    let p: f64 = cfg
+        .threat_classes
+        .iter()
+        .map(|c| probabilities[c.index()])
+        .sum();
+    if p < cfg.undecided_threat_probability {
+        return None;
+    }
+    let likeliest = cfg
+        .threat_classes
+        .iter()
+        .copied()
+        .max_by(|a, b| probabilities[a.index()].total_cmp(&probabilities[b.index()]))?;
+    Some((likeliest, p))
 }
 
 fn priority_of(kind: AlertKind, class: Class) -> u8 {
@@ -435,13 +488,14 @@ impl AlertEngine {
         let mut causes = Vec::new();
         // What each track looked like now, remembered once the moment is judged.
         let mut seen_now: Vec<(u64, Seen)> = Vec::with_capacity(reports.len());
-        let seen = |r: &TrackReport, near_since| {
+        let seen = |r: &TrackReport, near_since, crossing_since| {
             (
                 r.track,
                 Seen {
                     position_m: [r.position_m[0], r.position_m[1]],
                     time_s: t,
                     near_since,
+                    crossing_since,
                 },
             )
         };
@@ -449,11 +503,18 @@ impl AlertEngine {
             if !matches!(r.status, TrackStatus::Confirmed | TrackStatus::Coasting) {
                 continue;
             }
-            let class = r.classification.class;
+            let decided = r.classification.class;
+            // An undecided track that is likely a threat stands for its likeliest
+            // threat class (for the priority).
+            let undecided_threat = (decided == Class::Unknown)
+                .then(|| likely_threat(cfg, &r.classification.probabilities))
+                .flatten();
+            let class = undecided_threat.map_or(decided, |(c, _)| c);
             let p2 = [r.position_m[0], r.position_m[1]];
             let previous = self.seen.get(&r.track).copied();
             let dark = dark_aircraft(r);
-            let threat = cfg.threat_classes.contains(&class);
+            let threat = cfg.threat_classes.contains(&decided);
+            let undecided = undecided_threat.is_some();
             let holding: Vec<usize> = self.areas.containing(r.position_m);
             let quiet = holding
                 .iter()
@@ -479,12 +540,20 @@ impl AlertEngine {
                     ),
                 ));
             }
-            if quiet || !(threat || dark) {
-                seen_now.push(seen(r, None));
+            if quiet || !(threat || dark || undecided) {
+                seen_now.push(seen(r, None, None));
                 continue;
             }
+            let mut crossing_since = None;
             let what = if dark {
                 "manned aircraft with no cooperative identity".to_string()
+            } else if let Some((c, p)) = undecided_threat {
+                format!(
+                    "unclassified, {:.0}% likely a threat (most likely {} {:.0}%)",
+                    100.0 * p,
+                    c.as_str(),
+                    100.0 * r.classification.probabilities[c.index()]
+                )
             } else {
                 format!(
                     "{} ({:.0}%)",
@@ -496,7 +565,7 @@ impl AlertEngine {
                 let crossed = previous
                     .and_then(|p| b.first_crossing(p.position_m, p2))
                     .filter(|c| c.direction == Direction::Inbound);
-                if crossed.is_some() {
+                if crossed.is_some() && !undecided {
                     let kind = if dark {
                         AlertKind::AirspaceViolation
                     } else {
@@ -513,7 +582,12 @@ impl AlertEngine {
                         velocity_mps: [r.velocity_mps[0], r.velocity_mps[1]],
                         cov: r.horizontal_cov,
                     };
-                    if let Some(pc) = b.predict_crossing(&m, cfg.crossing_horizon_s) {
+                    let horizon_s = if undecided {
+                        cfg.undecided_horizon_s
+                    } else {
+                        cfg.crossing_horizon_s
+                    };
+                    if let Some(pc) = b.predict_crossing(&m, horizon_s) {
                         let kind = if dark {
                             AlertKind::AirspaceViolation
                         } else {
@@ -528,7 +602,16 @@ impl AlertEngine {
                         } else {
                             cfg.crossing_probability
                         };
+                        let since = previous.and_then(|p| p.crossing_since).unwrap_or(t);
+                        let settle_s = if pc.in_s <= cfg.settle_from_s {
+                            0.0
+                        } else {
+                            (cfg.settle_share * pc.in_s).min(cfg.settle_max_s)
+                        };
                         if pc.probability >= need {
+                            crossing_since = Some(since);
+                        }
+                        if pc.probability >= need && (raised || t - since >= settle_s) {
                             causes.push(base(
                                 kind,
                                 None,
@@ -540,6 +623,11 @@ impl AlertEngine {
                         }
                     }
                 }
+            }
+            // Only a decided threat enters or loiters.
+            if undecided {
+                seen_now.push(seen(r, None, crossing_since));
+                continue;
             }
             for &a in &holding {
                 let area = &self.areas.all()[a];
@@ -572,7 +660,7 @@ impl AlertEngine {
                     ));
                 }
             }
-            seen_now.push(seen(r, since));
+            seen_now.push(seen(r, since, crossing_since));
         }
         causes.extend(self.swarms(reports));
         self.seen.extend(seen_now);

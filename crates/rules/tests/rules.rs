@@ -41,12 +41,14 @@ fn report(track: u64, t: f64, p: [f64; 2], v: [f64; 2], class: Class) -> TrackRe
 }
 
 /// Ours is north of y = 0 (left, walking east). A 120 s crossing horizon keeps the
-/// hand-worked numbers small.
+/// hand-worked numbers small; predicted crossings are raised without settling (the
+/// settling has its own test).
 fn engine(areas: Vec<Area>) -> AlertEngine {
     let border = Border::new(vec![[-50_000.0, 0.0], [50_000.0, 0.0]], Side::Left).unwrap();
     AlertEngine::new(
         RulesConfig {
             crossing_horizon_s: 120.0,
+            settle_share: 0.0,
             ..RulesConfig::default()
         },
         Some(border),
@@ -117,6 +119,107 @@ fn birds_and_identified_aircraft_raise_nothing_dark_aircraft_violate() {
     );
     assert_eq!(ev[0].tracks, vec![3]);
     assert_eq!(ev[0].priority, 1);
+}
+
+/// An unclassified track with probabilities `p` over the classes (in `Class::ALL`
+/// order: rotary, fixed wing, bird, aircraft, balloon, unknown).
+fn undecided(track: u64, t: f64, y: f64, vy: f64, p: [f64; Class::COUNT]) -> TrackReport {
+    let mut r = report(track, t, [0.0, y], [0.0, vy], Class::Unknown);
+    r.classification.probabilities = p;
+    r
+}
+
+/// Threat classes summing to 0.1 + 0.45 + 0.1 = 0.65 (over the 0.6 threshold): a
+/// crossing due in 4 s (200 m at 50 m/s) raises an alert at the likeliest threat
+/// class's priority (fixed wing: 1); one due in 20 s (1 km) waits for the classifier,
+/// as does a track only 0.55 likely a threat crossing in 4 s. A decided threat is
+/// warned 20 s out.
+#[test]
+fn an_unclassified_likely_threat_alerts_only_when_it_is_about_to_cross() {
+    let likely = [0.1, 0.45, 0.2, 0.05, 0.1, 0.1];
+    let doubtful = [0.1, 0.35, 0.3, 0.05, 0.1, 0.1];
+    let mut e = engine(vec![]);
+    let ev = e.step(0.0, &[undecided(1, 0.0, -1000.0, 50.0, likely)]);
+    assert!(ev.is_empty(), "{ev:?}");
+    let ev = e.step(0.0, &[undecided(2, 0.0, -200.0, 50.0, doubtful)]);
+    assert!(ev.is_empty(), "{ev:?}");
+    let ev = e.step(16.0, &[undecided(1, 16.0, -200.0, 50.0, likely)]);
+    assert_eq!(
+        kinds(&ev),
+        vec![(AlertKind::BorderCrossingPredicted, AlertState::New)]
+    );
+    assert_eq!((ev[0].tracks.clone(), ev[0].priority), (vec![1], 1));
+    assert!(
+        ev[0].reason.contains("65% likely a threat") && ev[0].reason.contains("in 4 s"),
+        "{}",
+        ev[0].reason
+    );
+    // Undecided, it crosses without a crossing alert of its own (the warning stands).
+    let ev = e.step(21.0, &[undecided(1, 21.0, 50.0, 50.0, likely)]);
+    assert!(ev.is_empty(), "{ev:?}");
+    let mut e = engine(vec![]);
+    let ev = e.step(
+        0.0,
+        &[report(
+            3,
+            0.0,
+            [0.0, -1000.0],
+            [0.0, 50.0],
+            Class::DroneFixedWing,
+        )],
+    );
+    assert_eq!(
+        kinds(&ev),
+        vec![(AlertKind::BorderCrossingPredicted, AlertState::New)]
+    );
+}
+
+/// With the default settling (a tenth of the time left, at most 3 s, none within
+/// 15 s of the crossing): a multirotor 1,000 m out at 10 m/s (100 s to go: 3 s) is
+/// not raised at once; its class flickers to bird at t = 2, so the wait starts again
+/// at t = 3 and the alert is raised at t = 6. A fixed-wing drone 600 m out at 50 m/s
+/// (12 s to go) is raised at once.
+#[test]
+fn a_predicted_crossing_settles_for_a_tenth_of_the_time_left() {
+    let border = Border::new(vec![[-50_000.0, 0.0], [50_000.0, 0.0]], Side::Left).unwrap();
+    let mut e = AlertEngine::new(
+        RulesConfig::default(),
+        Some(border),
+        Areas::new(vec![]).unwrap(),
+    );
+    let quad = |t: f64, class: Class| {
+        let y = -1000.0 + 10.0 * t;
+        [report(1, t, [0.0, y], [0.0, 10.0], class)]
+    };
+    for (t, class) in [
+        (0.0, Class::DroneRotary),
+        (1.0, Class::DroneRotary),
+        (2.0, Class::Bird),
+        (3.0, Class::DroneRotary),
+        (4.0, Class::DroneRotary),
+        (5.0, Class::DroneRotary),
+    ] {
+        let ev = e.step(t, &quad(t, class));
+        assert!(ev.is_empty(), "t = {t}: {ev:?}");
+    }
+    let ev = e.step(6.0, &quad(6.0, Class::DroneRotary));
+    assert_eq!(
+        kinds(&ev),
+        vec![(AlertKind::BorderCrossingPredicted, AlertState::New)]
+    );
+    let shahed = report(
+        2,
+        6.0,
+        [30_000.0, -600.0],
+        [0.0, 50.0],
+        Class::DroneFixedWing,
+    );
+    let ev = e.step(6.0, &[quad(6.0, Class::DroneRotary)[0].clone(), shahed]);
+    assert_eq!(
+        kinds(&ev),
+        vec![(AlertKind::BorderCrossingPredicted, AlertState::New)]
+    );
+    assert_eq!(ev[0].tracks, vec![2]);
 }
 
 #[test]
@@ -337,9 +440,14 @@ fn bad_settings_are_all_reported() {
         crossing_probability: 1.5,
         crossing_keep_probability: 0.9,
         swarm_min_tracks: 1,
+        undecided_threat_probability: -0.1,
+        undecided_horizon_s: f64::NAN,
+        settle_share: 2.0,
+        settle_max_s: -1.0,
+        settle_from_s: -1.0,
         ..RulesConfig::default()
     };
     let p = cfg.problems();
-    assert_eq!(p.len(), 3, "{p:?}");
+    assert_eq!(p.len(), 8, "{p:?}");
     assert!(RulesConfig::default().problems().is_empty());
 }

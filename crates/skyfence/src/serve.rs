@@ -54,6 +54,11 @@ struct ApiSection {
 #[serde(deny_unknown_fields)]
 struct AlertsSection {
     threat_classes: Option<Vec<String>>,
+    undecided_threat_probability: Option<f64>,
+    undecided_horizon_s: Option<f64>,
+    settle_share: Option<f64>,
+    settle_max_s: Option<f64>,
+    settle_from_s: Option<f64>,
     crossing_horizon_s: Option<f64>,
     crossing_probability: Option<f64>,
     crossing_keep_probability: Option<f64>,
@@ -600,6 +605,11 @@ fn rules_config(p: &mut Problems, a: &AlertsSection) -> rules::RulesConfig {
         ($($f:ident),*) => { $( if let Some(v) = a.$f { c.$f = v; } )* };
     }
     set!(
+        undecided_threat_probability,
+        undecided_horizon_s,
+        settle_share,
+        settle_max_s,
+        settle_from_s,
         crossing_horizon_s,
         crossing_probability,
         crossing_keep_probability,

@@ -212,6 +212,7 @@ listen = "localhost"
 
 [alerts]
 crossing_probability = 2.0
+undecided_horizon_s = -1.0
 
 [[input]]
 kind = "replay"
@@ -239,6 +240,7 @@ on_full = "sometimes"
         "api.listen",
         "bearer token is required",
         "crossing_probability",
+        "undecided_horizon_s",
         "missing.jsonl",
         "input 2 (udp).listen",
         "ftp://example",
