@@ -3,10 +3,9 @@
 //! per-class confusion, drone recall within the window, birds ever called drones and
 //! time to the right class are summed over the runs and written to
 //! docs/classification-results.md.
-use crate::{build_skyfence, output, root};
-use anyhow::{Context, Result};
+use crate::{build_skyfence, root};
+use anyhow::Result;
 use std::collections::BTreeMap;
-use std::process::Command;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -80,55 +79,14 @@ pub fn run(a: Args) -> Result<()> {
     let bin = build_skyfence()?;
     let out = root().join(&a.out);
     std::fs::create_dir_all(&out)?;
-    let names: Vec<String> = if a.scenario.is_empty() {
-        output(Command::new(&bin).args(["sim", "--list"]))?
-            .lines()
-            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
-            .collect()
-    } else {
-        a.scenario.clone()
-    };
+    let names = crate::library::names(&bin, &a.scenario)?;
     let classes: Vec<&str> = model::Class::ALL.iter().map(|c| c.as_str()).collect();
     let mut rows = Vec::new();
     let mut all = Totals::default();
     for name in &names {
-        let path = root().join(format!("scenarios/{name}.toml"));
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let scenario: simulator::Scenario =
-            toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
-        let wind = format!(
-            "{},{}",
-            scenario.weather.wind_from_deg, scenario.weather.wind_speed_mps
-        );
         let mut tot = Totals::default();
         for seed in 1..=a.seeds {
-            let p = |f: &str| out.join(format!("{name}.{seed}.{f}"));
-            output(
-                Command::new(&bin)
-                    .args(["sim", "--quiet", name, "--seed", &seed.to_string(), "-o"])
-                    .arg(p("detections.jsonl"))
-                    .arg("--truth")
-                    .arg(p("truth.jsonl"))
-                    .arg("--sensors")
-                    .arg(p("sensors.jsonl")),
-            )?;
-            output(
-                Command::new(&bin)
-                    .args(["track", "--quiet", "--wind", &wind, "--sensors"])
-                    .arg(p("sensors.jsonl"))
-                    .arg(p("detections.jsonl"))
-                    .arg("-o")
-                    .arg(p("tracks.jsonl")),
-            )?;
-            let json = output(
-                Command::new(&bin)
-                    .args(["eval", "--json", "--scenario", name, "--truth"])
-                    .arg(p("truth.jsonl"))
-                    .arg("--tracks")
-                    .arg(p("tracks.jsonl")),
-            )?;
-            let v: serde_json::Value = serde_json::from_str(&json)?;
+            let v = crate::library::run(&bin, &out, name, seed, false)?;
             tot.add(&v);
             all.add(&v);
         }

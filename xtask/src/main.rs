@@ -8,9 +8,11 @@ use std::process::Command;
 mod bench_scale;
 mod bench_sim;
 mod bench_track;
+mod eval_alerts;
 mod eval_classify;
 mod eval_realdata;
 mod gen_demo;
+mod library;
 mod load_serve;
 mod scenario_table;
 
@@ -33,6 +35,9 @@ enum Cmd {
     BenchSim(bench_sim::Args),
     /// Real aircraft trajectories through a simulated 3D radar.
     EvalRealdata(eval_realdata::Args),
+    /// Alerts over the scenario library with several seeds: warning against what the
+    /// sensors allowed, misses, false alerts; writes docs/alert-results.md.
+    EvalAlerts(eval_alerts::Args),
     /// Classification over the scenario library with several seeds.
     EvalClassify(eval_classify::Args),
     /// `skyfence serve` under sustained TCP load: rate held, memory, alert latency.
@@ -50,6 +55,7 @@ fn main() -> Result<()> {
         Cmd::BenchScale(a) => bench_scale::run(a),
         Cmd::BenchSim(a) => bench_sim::run(a),
         Cmd::EvalRealdata(a) => eval_realdata::run(a),
+        Cmd::EvalAlerts(a) => eval_alerts::run(a),
         Cmd::EvalClassify(a) => eval_classify::run(a),
         Cmd::GenDemo(a) => gen_demo::run(a),
         Cmd::LoadServe(a) => load_serve::run(a),

@@ -1,0 +1,133 @@
+//! Alerts over the scenario library: every scenario simulated with several seeds,
+//! tracked with its zones and the alert rules, and scored by `skyfence eval --alerts`;
+//! the warning each threat crossing got against what the sensors physically allowed,
+//! misses, coverage gaps and false alerts are written to docs/alert-results.md.
+use crate::{build_skyfence, root};
+use anyhow::Result;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output folder for the runs' files.
+    #[arg(long, default_value = "target/eval-alerts")]
+    out: std::path::PathBuf,
+    /// Seeds per scenario (1, 2, ..., N).
+    #[arg(long, default_value_t = 5)]
+    seeds: u64,
+    /// Only these scenarios (default: the whole library).
+    #[arg(long)]
+    scenario: Vec<String>,
+    /// Write the tables to docs/alert-results.md.
+    #[arg(long)]
+    write: bool,
+}
+
+/// One scenario's runs summed.
+#[derive(Default)]
+struct Totals {
+    crossings: u64,
+    /// Crossings with some warning possible, and those given at least 90% of it.
+    possible: u64,
+    full: u64,
+    missed: u64,
+    unseen: u64,
+    false_alerts: u64,
+    hours: f64,
+    /// Per 100 km-hour: false alerts per hour per 100 km, summed, and runs.
+    false_rate_sum: f64,
+    runs: u64,
+    smallest_share: Option<f64>,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let bin = build_skyfence()?;
+    let out = root().join(&a.out);
+    std::fs::create_dir_all(&out)?;
+    let names = crate::library::names(&bin, &a.scenario)?;
+    let target = evaluation::WARNING_SHARE_TARGET;
+    let mut rows = Vec::new();
+    let mut short = Vec::new();
+    let mut all = Totals::default();
+    for name in &names {
+        let mut tot = Totals::default();
+        for seed in 1..=a.seeds {
+            let v = crate::library::run(&bin, &out, name, seed, true)?;
+            let al = &v["alerts"];
+            let f = |k: &str| al[k].as_f64().unwrap_or(0.0);
+            for t in [&mut tot, &mut all] {
+                t.runs += 1;
+                t.missed += al["missed_crossings"].as_u64().unwrap_or(0);
+                t.unseen += al["unseen_crossings"].as_u64().unwrap_or(0);
+                t.false_alerts += al["false_alerts"].as_u64().unwrap_or(0);
+                t.false_rate_sum += f("false_alerts_per_hour_per_100km");
+                let per_hour = f("false_alerts_per_hour");
+                if per_hour > 0.0 {
+                    t.hours += f("false_alerts") / per_hour;
+                }
+            }
+            for c in al["crossings"].as_array().into_iter().flatten() {
+                tot.crossings += 1;
+                all.crossings += 1;
+                let Some(possible) = c["possible_warning_s"].as_f64().filter(|p| *p > 0.0) else {
+                    continue;
+                };
+                let given = c["warning_s"].as_f64().unwrap_or(0.0).max(0.0);
+                let share = given / possible;
+                for t in [&mut tot, &mut all] {
+                    t.possible += 1;
+                    t.full += u64::from(share >= target);
+                    t.smallest_share = Some(t.smallest_share.map_or(share, |m| m.min(share)));
+                }
+                if share < target {
+                    short.push(format!(
+                        "| {name} | {seed} | {} | {given:.1} s | {possible:.1} s | {:.0}% |",
+                        c["target"].as_str().unwrap_or("?"),
+                        100.0 * share
+                    ));
+                }
+            }
+        }
+        rows.push(row(name, &tot));
+        eprintln!("{name}: done");
+    }
+    rows.push(row("all", &all));
+    let mut md = String::new();
+    md.push_str("# Alerts over the scenario library\n\n");
+    md.push_str(&format!(
+        "Regenerate with `cargo xtask eval-alerts --write` (this file is written by it). Each library scenario is simulated with seeds 1 to {}, tracked with default settings, its sensors file, its wind and its zones, with the alert rules (`skyfence track --zones --alerts`), and scored with `skyfence eval --alerts`. *Possible warning*: from the first time the sensors could fix the threat's position (a radar or position report, or two bearing sensors crossing at 15° or more, each with a probability of detection of at least one half per look) to its crossing, less two more looks to confirm a track. *Full warning*: at least {:.0}% of the possible. *Missed*: no alert though the sensors could localise it; *unseen*: no sensor combination could localise it before it crossed (a gap in the network, for the planner). An alert warns of every threat its tracks followed for at least a quarter of their scored steps (two drones closer than the radar resolves share a track). *False*: alerts whose tracks followed no threat.\n\n",
+        a.seeds,
+        100.0 * target
+    ));
+    md.push_str("| scenario | runs | threat crossings | full warning / warning possible | smallest share | missed | unseen | false alerts | false alerts per hour per 100 km (mean) |\n|---|---|---|---|---|---|---|---|---|\n");
+    for r in &rows {
+        md.push_str(r);
+        md.push('\n');
+    }
+    if !short.is_empty() {
+        md.push_str("\nCrossings warned of less than the target share\n\n| scenario | seed | target | warning | possible | share |\n|---|---|---|---|---|---|\n");
+        for s in &short {
+            md.push_str(s);
+            md.push('\n');
+        }
+    }
+    if a.write {
+        std::fs::write(root().join("docs/alert-results.md"), &md)?;
+    }
+    print!("{md}");
+    Ok(())
+}
+
+fn row(name: &str, t: &Totals) -> String {
+    format!(
+        "| {name} | {} | {} | {}/{} | {} | {} | {} | {} | {:.1} |",
+        t.runs,
+        t.crossings,
+        t.full,
+        t.possible,
+        t.smallest_share
+            .map_or("-".to_string(), |s| format!("{:.0}%", 100.0 * s)),
+        t.missed,
+        t.unseen,
+        t.false_alerts,
+        t.false_rate_sum / t.runs.max(1) as f64
+    )
+}
