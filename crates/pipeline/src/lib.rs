@@ -38,6 +38,14 @@ use tracker::TrackerConfig;
 /// A problem that stops the service from starting or running.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// A multicast setting was refused by the system.
+    #[error("cannot send to multicast group {addr}: {source}")]
+    Multicast {
+        /// The group.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -139,6 +147,12 @@ pub enum OutputPlan {
         track_interval_s: f64,
         /// Whether bird tracks are sent.
         birds: bool,
+        /// To a multicast group: how many router hops datagrams may cross (1 keeps
+        /// them on the local network).
+        multicast_ttl: u32,
+        /// To an IPv4 multicast group: the local interface address to send from
+        /// (default: the one the routing table picks).
+        multicast_interface: Option<std::net::Ipv4Addr>,
         /// Lane policy.
         lane: LanePolicy,
     },

@@ -118,6 +118,8 @@ pub(crate) async fn start(
             stale_s,
             track_interval_s,
             birds,
+            multicast_ttl,
+            multicast_interface,
             ..
         } => {
             let sink = match transport {
@@ -133,6 +135,14 @@ pub(crate) async fn start(
                             addr: local.to_string(),
                             source,
                         })?;
+                    if address.ip().is_multicast() {
+                        multicast(&s, address, multicast_ttl, multicast_interface).map_err(
+                            |source| PipelineError::Multicast {
+                                addr: address.to_string(),
+                                source,
+                            },
+                        )?;
+                    }
                     CotSink::Udp(s)
                 }
                 CotTransport::Tcp => CotSink::Tcp(None),
@@ -214,6 +224,27 @@ async fn file_task(lane: Arc<Lane<Event>>, mut file: tokio::fs::File, mut c: Cou
     if let Err(e) = file.sync_all().await {
         tracing::warn!(output = %name, "final sync failed: {e}");
     }
+}
+
+/// Sets how far datagrams to a multicast group travel and, for IPv4, which interface
+/// they leave by (tokio has no call for the interface; socket2 sets it on the same
+/// socket).
+fn multicast(
+    s: &UdpSocket,
+    group: SocketAddr,
+    ttl: u32,
+    interface: Option<std::net::Ipv4Addr>,
+) -> std::io::Result<()> {
+    let sock = socket2::SockRef::from(s);
+    if group.is_ipv4() {
+        sock.set_multicast_ttl_v4(ttl)?;
+        if let Some(i) = interface {
+            sock.set_multicast_if_v4(&i)?;
+        }
+    } else {
+        sock.set_multicast_hops_v6(ttl)?;
+    }
+    Ok(())
 }
 
 enum CotSink {

@@ -121,6 +121,8 @@ enum OutputSection {
         stale_s: Option<f64>,
         track_interval_s: Option<f64>,
         birds: Option<bool>,
+        multicast_ttl: Option<u32>,
+        multicast_interface: Option<String>,
         queue: Option<usize>,
         on_full: Option<String>,
     },
@@ -457,6 +459,8 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
                 stale_s,
                 track_interval_s,
                 birds,
+                multicast_ttl,
+                multicast_interface,
                 queue,
                 on_full,
             } => {
@@ -490,6 +494,35 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
                         "{what}: CoT needs geodetic positions, so a site origin"
                     ));
                 }
+                let group = a.filter(|a| transport == CotTransport::Udp && a.ip().is_multicast());
+                if group.is_none() && (multicast_ttl.is_some() || multicast_interface.is_some()) {
+                    p.add(format!(
+                        "{what}: multicast_ttl and multicast_interface need transport `udp` and a multicast group address (224.0.0.0/4 or ff00::/8)"
+                    ));
+                }
+                if let Some(ttl) = multicast_ttl.filter(|t| !(1..=255).contains(t)) {
+                    p.add(format!("{what}.multicast_ttl is {ttl}; expected 1 to 255"));
+                }
+                let interface = match multicast_interface
+                    .as_deref()
+                    .map(str::parse::<std::net::Ipv4Addr>)
+                {
+                    None => None,
+                    Some(Ok(i)) if group.is_some_and(|g| g.is_ipv4()) => Some(i),
+                    Some(Ok(_)) => {
+                        p.add(format!(
+                            "{what}.multicast_interface is for an IPv4 group; an IPv6 group leaves by the routing table's interface"
+                        ));
+                        None
+                    }
+                    Some(Err(_)) => {
+                        p.add(format!(
+                            "{what}.multicast_interface `{}` is not an IPv4 address (the local interface's, e.g. 192.168.1.10)",
+                            multicast_interface.as_deref().unwrap_or_default()
+                        ));
+                        None
+                    }
+                };
                 if let Some(address) = a {
                     outputs.push(OutputPlan::Cot {
                         transport,
@@ -497,6 +530,8 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
                         stale_s,
                         track_interval_s,
                         birds: birds.unwrap_or(false),
+                        multicast_ttl: multicast_ttl.unwrap_or(1),
+                        multicast_interface: interface,
                         lane,
                     });
                 }

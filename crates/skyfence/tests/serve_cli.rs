@@ -226,6 +226,12 @@ listen = "127.0.0.1"
 kind = "webhook"
 url = "ftp://example"
 on_full = "sometimes"
+
+[[output]]
+kind = "cot"
+transport = "udp"
+address = "127.0.0.1:6969"
+multicast_interface = "eth0"
 "#,
     )
     .unwrap();
@@ -246,6 +252,8 @@ on_full = "sometimes"
         "ftp://example",
         "sometimes",
         "webhook sends alerts, which need zones",
+        "need transport `udp` and a multicast group address",
+        "`eth0` is not an IPv4 address",
     ] {
         assert!(err.contains(needle), "`{needle}` not reported in:\n{err}");
     }
@@ -278,8 +286,14 @@ fn peer_python() -> std::path::PathBuf {
 }
 
 /// The quadcopter crossing at 60 times real time, its CoT sent over `transport` to
-/// `address`.
-fn cot_config(dir: &Path, api: u16, transport: &str, address: &str) -> std::path::PathBuf {
+/// `address`, with `extra` settings of the CoT output.
+fn cot_config(
+    dir: &Path,
+    api: u16,
+    transport: &str,
+    address: &str,
+    extra: &str,
+) -> std::path::PathBuf {
     config(
         dir,
         api,
@@ -294,9 +308,51 @@ kind = "cot"
 transport = "{transport}"
 address = "{address}"
 stale_s = 20
+{extra}
 "#
         ),
     )
+}
+
+/// CoT to a multicast group, as ATAK clients on a LAN listen for it: a receiver that
+/// joined the group on the loopback interface (where the output is told to send) gets
+/// the events.
+#[test]
+fn cot_events_reach_a_multicast_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = free_port();
+    let group = std::net::Ipv4Addr::new(239, 255, 77, 31);
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let rx = std::net::UdpSocket::bind((group, port)).unwrap();
+    rx.join_multicast_v4(&group, &std::net::Ipv4Addr::LOCALHOST)
+        .unwrap();
+    rx.set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let cfg = cot_config(
+        dir.path(),
+        api,
+        "udp",
+        &format!("{group}:{port}"),
+        "multicast_ttl = 1\nmulticast_interface = \"127.0.0.1\"",
+    );
+    let s = Serve::start(&cfg, api, &[]);
+    let t0 = std::time::Instant::now();
+    let mut buf = vec![0u8; 65536];
+    let mut event = None;
+    while event.is_none() && t0.elapsed() < std::time::Duration::from_secs(60) {
+        if let Ok(n) = rx.recv(&mut buf) {
+            event = Some(String::from_utf8(buf[..n].to_vec()).unwrap());
+        }
+    }
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+    let e = event.expect("no CoT event reached the group");
+    assert!(e.starts_with("<?xml") || e.starts_with("<event"), "{e}");
+    assert!(e.contains("uid=\"skyfence."), "{e}");
 }
 
 #[test]
@@ -309,7 +365,7 @@ fn cot_events_over_udp_parse_in_an_independent_implementation() {
     rx.set_read_timeout(Some(std::time::Duration::from_millis(500)))
         .unwrap();
     let cot = rx.local_addr().unwrap();
-    let cfg = cot_config(d, api, "udp", &cot.to_string());
+    let cfg = cot_config(d, api, "udp", &cot.to_string(), "");
     let s = Serve::start(&cfg, api, &[]);
     let mut events: Vec<String> = Vec::new();
     let t0 = std::time::Instant::now();
@@ -379,7 +435,7 @@ fn cot_events_over_tcp_parse_in_an_independent_implementation() {
     let d = dir.path();
     let api = free_port();
     let cot_port = free_port();
-    let cfg = cot_config(d, api, "tcp", &format!("127.0.0.1:{cot_port}"));
+    let cfg = cot_config(d, api, "tcp", &format!("127.0.0.1:{cot_port}"), "");
     let s = Serve::start(&cfg, api, &[]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let listener = std::net::TcpListener::bind(("127.0.0.1", cot_port)).unwrap();
