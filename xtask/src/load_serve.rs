@@ -259,8 +259,8 @@ pub fn run(a: Args) -> Result<()> {
             plots_per_scan / (std::f64::consts::PI * CELL_M_HALF * CELL_M_HALF)
         ),
     )?;
+    let per_tick = a.rate * TICK_MS / 1000;
     if let Some(path) = &a.dump {
-        let per_tick = a.rate * TICK_MS / 1000;
         let mut out = std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
         );
@@ -335,7 +335,6 @@ url = "http://127.0.0.1:{hook_port}/alerts"
     conn.set_nodelay(true)?;
 
     let mut stream = Stream::new(&a);
-    let per_tick = a.rate * TICK_MS / 1000;
     let mut sent_at: HashMap<u64, Instant> = HashMap::new();
     let start = Instant::now();
     let mut buf: Vec<u8> = Vec::with_capacity(per_tick as usize * 100);

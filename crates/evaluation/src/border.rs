@@ -172,19 +172,15 @@ fn followed(report: &RunReport, id: u64) -> Vec<(usize, f64)> {
     let total: usize = h.on_target.values().map(|o| o.steps).sum();
     h.on_target
         .iter()
-        .filter(|(target, o)| {
-            Some(**target) == dominant || o.steps as f64 >= FOLLOWED_SHARE * total as f64
-        })
-        // A track is taken to have followed its main target from its start (its first
-        // plots may lie beyond the scoring cut-off from it); another target only from
-        // when it was assigned to it.
-        .map(|(target, o)| {
-            let since = if Some(*target) == dominant {
-                f64::NEG_INFINITY
+        .filter_map(|(&target, o)| {
+            // A track is taken to have followed its main target from its start (its
+            // first plots may lie beyond the scoring cut-off from it); another target
+            // only from when it was assigned to it.
+            if Some(target) == dominant {
+                Some((target, f64::NEG_INFINITY))
             } else {
-                o.first_s
-            };
-            (*target, since)
+                (o.steps as f64 >= FOLLOWED_SHARE * total as f64).then_some((target, o.first_s))
+            }
         })
         .collect()
 }

@@ -20,8 +20,8 @@ pub struct TruthSample {
     pub position_m: [f64; 3],
     /// Whether any sensor detected the target at this time, when the truth says so.
     pub seen: Option<bool>,
-    /// When a sensor could detect the target at this time, the shortest revisit
-    /// interval among those that could, seconds (when the truth says so).
+    /// When the sensors could fix the target's position at this time, the revisit of
+    /// the fastest way they could, seconds (when the truth says so).
     pub detectable_revisit_s: Option<f64>,
 }
 

@@ -8,6 +8,13 @@ const P: RunParams = RunParams {
     three_d: false,
 };
 
+fn alert(time_s: f64, tracks: &[u64]) -> Alert {
+    Alert {
+        time_s,
+        tracks: tracks.to_vec(),
+    }
+}
+
 fn truth(t: f64, target: usize, x: f64, y: f64) -> TruthSample {
     TruthSample {
         time_s: t,
@@ -167,26 +174,11 @@ fn alerts_by_hand() {
         },
     ];
     let alerts = [
-        Alert {
-            time_s: 1.0,
-            tracks: vec![5],
-        },
-        Alert {
-            time_s: 2.5,
-            tracks: vec![5],
-        },
-        Alert {
-            time_s: 1.0,
-            tracks: vec![6],
-        },
-        Alert {
-            time_s: 2.0,
-            tracks: vec![6],
-        },
-        Alert {
-            time_s: 2.0,
-            tracks: vec![99],
-        },
+        alert(1.0, &[5]),
+        alert(2.5, &[5]),
+        alert(1.0, &[6]),
+        alert(2.0, &[6]),
+        alert(2.0, &[99]),
     ];
     let a = score_alerts(
         &alerts,
@@ -236,16 +228,7 @@ fn a_shared_track_warns_of_every_target_it_followed() {
             possible_warning_s: None,
         })
         .collect();
-    let alerts = [
-        Alert {
-            time_s: 20.0,
-            tracks: vec![7],
-        },
-        Alert {
-            time_s: 5.0,
-            tracks: vec![8],
-        },
-    ];
+    let alerts = [alert(20.0, &[7]), alert(5.0, &[8])];
     let a = score_alerts(
         &alerts,
         &report,
@@ -289,24 +272,12 @@ fn possible_warning_by_hand() {
     let mut report = RunReport::default();
     report.dominant_target.insert(1, (0, 10));
     report.dominant_target.insert(2, (1, 10));
-    let alerts = [
-        Alert {
-            time_s: 40.0,
-            tracks: vec![1],
-        },
-        Alert {
-            time_s: 60.0,
-            tracks: vec![2],
-        },
-    ];
+    let alerts = [alert(40.0, &[1]), alert(60.0, &[2])];
     let a = score_alerts(&alerts, &report, &c, &[true, true], 100.0, 10_000.0);
     assert_eq!(a.short_warnings, 1);
     assert!((a.min_warning_share.unwrap() - 60.0 / 70.0).abs() < 1e-12);
     // An alert at t = 35 gives 65 s, 93%: no longer short.
-    let alerts = [Alert {
-        time_s: 35.0,
-        tracks: vec![1],
-    }];
+    let alerts = [alert(35.0, &[1])];
     let a = score_alerts(&alerts, &report, &c, &[true, true], 100.0, 10_000.0);
     // Target 1 has no alert now, but no sensor could have localised it: a coverage gap,
     // counted apart from the missed, and not short of a warning that was never possible.

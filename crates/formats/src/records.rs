@@ -99,8 +99,8 @@ pub struct TruthRecord {
     pub class: Option<String>,
     /// Whether a sensor detected the target at this time, if given.
     pub seen: Option<bool>,
-    /// When a sensor could detect the target at this time, the shortest revisit
-    /// interval among those that could, seconds (`skyfence sim` writes it).
+    /// When the sensors looking at this time could fix the target's position, the
+    /// revisit of the fastest way they could, seconds (`skyfence sim` writes it).
     pub detectable_revisit_s: Option<f64>,
     /// Whether the target is a threat, if given.
     pub threat: Option<bool>,

@@ -69,8 +69,9 @@ pub struct TruthLine<'a> {
     pub velocity_mps: [f64; 3],
     /// Whether any sensor detected it at this time.
     pub seen: bool,
-    /// When some sensor looking at this time could detect it (probability of detection
-    /// at least one half), the shortest revisit interval among those sensors, seconds.
+    /// When the sensors looking at this time could fix its position (a ranging sensor,
+    /// or two bearings crossing steeply, each with a probability of detection of at
+    /// least one half), the revisit of the fastest way they could, seconds.
     pub detectable_revisit_s: Option<f64>,
     /// Whether it should raise an alert.
     pub threat: bool,

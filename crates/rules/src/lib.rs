@@ -602,24 +602,24 @@ impl AlertEngine {
                         } else {
                             cfg.crossing_probability
                         };
-                        let since = previous.and_then(|p| p.crossing_since).unwrap_or(t);
-                        let settle_s = if pc.in_s <= cfg.settle_from_s {
-                            0.0
-                        } else {
-                            (cfg.settle_share * pc.in_s).min(cfg.settle_max_s)
-                        };
                         if pc.probability >= need {
+                            let since = previous.and_then(|p| p.crossing_since).unwrap_or(t);
                             crossing_since = Some(since);
-                        }
-                        if pc.probability >= need && (raised || t - since >= settle_s) {
-                            causes.push(base(
-                                kind,
-                                None,
-                                format!(
-                                    "track {}: {what} expected to cross the border in {:.0} s (p = {:.2})",
-                                    r.track, pc.in_s, pc.probability
-                                ),
-                            ));
+                            let settle_s = if pc.in_s <= cfg.settle_from_s {
+                                0.0
+                            } else {
+                                (cfg.settle_share * pc.in_s).min(cfg.settle_max_s)
+                            };
+                            if raised || t - since >= settle_s {
+                                causes.push(base(
+                                    kind,
+                                    None,
+                                    format!(
+                                        "track {}: {what} expected to cross the border in {:.0} s (p = {:.2})",
+                                        r.track, pc.in_s, pc.probability
+                                    ),
+                                ));
+                            }
                         }
                     }
                 }

@@ -236,8 +236,10 @@ struct Look {
 enum Chance {
     /// Out of coverage or sight, or nothing to sense.
     Never,
-    /// A radar return (Swerling I at this mean SNR against the false-alarm rate).
-    Radar { snr: f64 },
+    /// A radar return: its mean SNR, and the Swerling I probability of detecting it
+    /// against the radar's false-alarm rate (worked out once, for the draw and the
+    /// detectability both).
+    Radar { snr: f64, pd: f64 },
     /// A level with Gaussian fluctuation against a threshold, dB.
     Level {
         mean_db: f64,
@@ -249,11 +251,11 @@ enum Chance {
 }
 
 impl Chance {
-    /// The probability of a detection (radar false-alarm probability `pfa`).
-    fn probability(self, pfa: f64) -> f64 {
+    /// The probability of a detection.
+    fn probability(self) -> f64 {
         match self {
             Chance::Never => 0.0,
-            Chance::Radar { snr } => swerling1_pd(snr, pfa),
+            Chance::Radar { pd, .. } => pd,
             Chance::Level {
                 mean_db,
                 sigma_db,
@@ -401,7 +403,7 @@ impl SimSensor {
             let Some(st) = st else { continue };
             let Some(look) = self.look(st) else { continue };
             let chance = self.chance(tg, st, &look, wind_mps);
-            if chance.probability(self.p.pfa) >= DETECTABLE_PD {
+            if chance.probability() >= DETECTABLE_PD {
                 if let Some(s) = sightings.get_mut(i) {
                     self.sighted(s, st);
                 }
@@ -422,21 +424,19 @@ impl SimSensor {
     /// Adds this sensor's likely detection of a target at `st` to its sightings.
     fn sighted(&self, s: &mut Sightings, st: &State) {
         let r = self.revisit_s;
-        match self.spec.kind {
-            SensorKindSpec::Radar | SensorKindSpec::Adsb | SensorKindSpec::RemoteId => {
-                s.ranging_revisit_s = Some(s.ranging_revisit_s.map_or(r, |x| x.min(r)));
-            }
-            SensorKindSpec::Rf | SensorKindSpec::Acoustic | SensorKindSpec::Eoir => {
-                let d = Vector3::from(st.position_m) - self.at_site_m;
-                let h = d.x.hypot(d.y);
-                // Straight overhead, a bearing sensor places the target by itself.
-                if h < 1.0 {
-                    s.ranging_revisit_s = Some(s.ranging_revisit_s.map_or(r, |x| x.min(r)));
-                } else {
-                    s.bearings.push(([d.x / h, d.y / h], r));
-                }
+        if matches!(
+            self.spec.kind,
+            SensorKindSpec::Rf | SensorKindSpec::Acoustic | SensorKindSpec::Eoir
+        ) {
+            let d = Vector3::from(st.position_m) - self.at_site_m;
+            let h = d.x.hypot(d.y);
+            // Straight overhead, a bearing sensor places the target by itself.
+            if h >= 1.0 {
+                s.bearings.push(([d.x / h, d.y / h], r));
+                return;
             }
         }
+        s.ranging_revisit_s = Some(s.ranging_revisit_s.map_or(r, |x| x.min(r)));
     }
 
     /// The target as the sensor sees it, or `None` beyond its range.
@@ -483,8 +483,10 @@ impl SimSensor {
                 {
                     return Chance::Never;
                 }
+                let snr = radar_snr(p, tg.rcs_m2, r);
                 Chance::Radar {
-                    snr: radar_snr(p, tg.rcs_m2, r),
+                    snr,
+                    pd: swerling1_pd(snr, p.pfa),
                 }
             }
             SensorKindSpec::Rf => {
@@ -541,8 +543,8 @@ impl SimSensor {
         // runs stay what they were).
         match chance {
             Chance::Never => return None,
-            Chance::Radar { snr } => {
-                if self.rng.gen::<f64>() >= swerling1_pd(snr, p.pfa) {
+            Chance::Radar { snr, pd } => {
+                if self.rng.gen::<f64>() >= pd {
                     return None;
                 }
                 // Swerling I: the RCS of this scan is exponential about the mean.

@@ -503,22 +503,18 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
                 if let Some(ttl) = multicast_ttl.filter(|t| !(1..=255).contains(t)) {
                     p.add(format!("{what}.multicast_ttl is {ttl}; expected 1 to 255"));
                 }
-                let interface = match multicast_interface
-                    .as_deref()
-                    .map(str::parse::<std::net::Ipv4Addr>)
-                {
-                    None => None,
-                    Some(Ok(i)) if group.is_some_and(|g| g.is_ipv4()) => Some(i),
-                    Some(Ok(_)) => {
+                let interface = match (multicast_interface.as_deref(), group) {
+                    (None, _) => None,
+                    (Some(text), _) if text.parse::<std::net::Ipv4Addr>().is_err() => {
                         p.add(format!(
-                            "{what}.multicast_interface is for an IPv4 group; an IPv6 group leaves by the routing table's interface"
+                            "{what}.multicast_interface `{text}` is not an IPv4 address (the local interface's, e.g. 192.168.1.10)"
                         ));
                         None
                     }
-                    Some(Err(_)) => {
+                    (Some(text), Some(g)) if g.is_ipv4() => text.parse().ok(),
+                    (Some(_), _) => {
                         p.add(format!(
-                            "{what}.multicast_interface `{}` is not an IPv4 address (the local interface's, e.g. 192.168.1.10)",
-                            multicast_interface.as_deref().unwrap_or_default()
+                            "{what}.multicast_interface is for an IPv4 group; an IPv6 group leaves by the routing table's interface"
                         ));
                         None
                     }

@@ -314,6 +314,20 @@ stale_s = 20
     )
 }
 
+/// Datagrams from `rx` (its read timeout set), one event each, until `done` says so or
+/// a minute has passed.
+fn receive_until(rx: &std::net::UdpSocket, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let t0 = std::time::Instant::now();
+    let mut buf = vec![0u8; 65536];
+    let mut events = Vec::new();
+    while !done(&events) && t0.elapsed() < std::time::Duration::from_secs(60) {
+        if let Ok(n) = rx.recv(&mut buf) {
+            events.push(String::from_utf8(buf[..n].to_vec()).unwrap());
+        }
+    }
+    events
+}
+
 /// CoT to a multicast group, as ATAK clients on a LAN listen for it: a receiver that
 /// joined the group on the loopback interface (where the output is told to send) gets
 /// the events.
@@ -340,17 +354,10 @@ fn cot_events_reach_a_multicast_group() {
         "multicast_ttl = 1\nmulticast_interface = \"127.0.0.1\"",
     );
     let s = Serve::start(&cfg, api, &[]);
-    let t0 = std::time::Instant::now();
-    let mut buf = vec![0u8; 65536];
-    let mut event = None;
-    while event.is_none() && t0.elapsed() < std::time::Duration::from_secs(60) {
-        if let Ok(n) = rx.recv(&mut buf) {
-            event = Some(String::from_utf8(buf[..n].to_vec()).unwrap());
-        }
-    }
+    let events = receive_until(&rx, |events| !events.is_empty());
     let (ok, err) = s.stop();
     assert!(ok, "{err}");
-    let e = event.expect("no CoT event reached the group");
+    let e = events.first().expect("no CoT event reached the group");
     assert!(e.starts_with("<?xml") || e.starts_with("<event"), "{e}");
     assert!(e.contains("uid=\"skyfence."), "{e}");
 }
@@ -367,20 +374,13 @@ fn cot_events_over_udp_parse_in_an_independent_implementation() {
     let cot = rx.local_addr().unwrap();
     let cfg = cot_config(d, api, "udp", &cot.to_string(), "");
     let s = Serve::start(&cfg, api, &[]);
-    let mut events: Vec<String> = Vec::new();
-    let t0 = std::time::Instant::now();
-    let mut buf = vec![0u8; 65536];
-    // Until both a drone track and an alert have come, or a minute.
-    while t0.elapsed() < std::time::Duration::from_secs(60)
-        && !(events
+    // Until both a drone track and an alert have come.
+    let events = receive_until(&rx, |events| {
+        events
             .iter()
             .any(|e| e.contains("type=\"a-") && e.contains("-A-M-H-Q"))
-            && events.iter().any(|e| e.contains("type=\"b-a")))
-    {
-        if let Ok(n) = rx.recv(&mut buf) {
-            events.push(String::from_utf8(buf[..n].to_vec()).unwrap());
-        }
-    }
+            && events.iter().any(|e| e.contains("type=\"b-a"))
+    });
     let (ok, err) = s.stop();
     assert!(ok, "{err}");
     assert!(!events.is_empty(), "no CoT event arrived");

@@ -1170,12 +1170,10 @@ impl Tracker {
                     });
                     let mut started = 0;
                     for &si in near.iter() {
+                        // `near` lists each live seed once, so none is used yet.
                         let Some(&s) = self.seeds.get(si) else {
                             continue;
                         };
-                        if s.used {
-                            continue;
-                        }
                         let dt = t - s.time_s;
                         let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
                         let g = two_point(&s, &p, &cov, item.model.measures_height(), dt, &tp);
