@@ -127,13 +127,62 @@ fn test() -> Result<()> {
         "warnings",
     ]))?;
     let peer = peer_python()?;
+    let chromium = browser()?;
     run_cmd(
         Command::new(cargo)
             .current_dir(&r)
             .env("SKYFENCE_PEER_PYTHON", &peer)
+            .env("SKYFENCE_CHROMIUM", &chromium)
             .args(["test", "--workspace", "--release"]),
     )?;
     Ok(())
+}
+
+/// The browser test's peers: Debian's Chromium (installed with apt-get when missing)
+/// and the page's npm dependencies with playwright-core in web/node_modules.
+fn browser() -> Result<PathBuf> {
+    let chromium = PathBuf::from("/usr/bin/chromium");
+    if !chromium.exists() {
+        eprintln!("installing Debian's chromium for the browser test ...");
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false);
+        let apt = |args: &[&str]| {
+            let mut c = if root {
+                Command::new("apt-get")
+            } else {
+                let mut c = Command::new("sudo");
+                c.args(["-n", "apt-get"]);
+                c
+            };
+            c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            run_cmd(&mut c)
+        };
+        apt(&["update", "-qq"])?;
+        apt(&[
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+        ])
+        .context("installing chromium (needs root or password-less sudo)")?;
+    }
+    let web = root().join("web");
+    let stamp = web.join("node_modules/.package-lock.json");
+    let lock = web.join("package-lock.json");
+    let fresh = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if fresh(&stamp).is_none() || fresh(&stamp) < fresh(&lock) {
+        eprintln!("installing the page's npm dependencies (with playwright-core) into web/node_modules ...");
+        run_cmd(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&web),
+        )?;
+    }
+    Ok(chromium)
 }
 
 /// A Python with the independent peers the tests talk to (takproto, the TAK

@@ -39,6 +39,12 @@ pub struct AlertLine<'a> {
     pub y_m: f64,
     /// Why it fired.
     pub reason: &'a str,
+    /// Who acknowledged it (once someone has).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged_by: Option<&'a str>,
+    /// When it was acknowledged, seconds (data time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged_s: Option<f64>,
 }
 
 impl<'a> From<&'a AlertReport> for AlertLine<'a> {
@@ -57,6 +63,8 @@ impl<'a> From<&'a AlertReport> for AlertLine<'a> {
             x_m: rounded(a.position_m[0], 1),
             y_m: rounded(a.position_m[1], 1),
             reason: &a.reason,
+            acknowledged_by: a.acknowledged.as_ref().map(|(w, _)| w.as_str()),
+            acknowledged_s: a.acknowledged.as_ref().map(|(_, t)| rounded(*t, 3)),
         }
     }
 }

@@ -22,7 +22,9 @@ mod zonefile;
 pub use alerts::{append_alert, AlertLine};
 pub use cot::{cot_alert_event, cot_track_event, cot_type, Affiliation};
 pub use detections::DetectionParser;
-pub use live::{alert_json, alerts_json, sensors_json, tracks_geojson, SensorStatusLine};
+pub use live::{
+    alert_json, alerts_json, sensors_json, tracks_geojson, FeedClass, FeedMessage, SensorStatusLine,
+};
 pub use mtt::{MttDetection, MttHeader, MttScan, MttScenario, MttTruth};
 pub use records::{
     parse_alert_line, parse_recording, parse_recordings, parse_track_line, parse_truth_line,

@@ -80,6 +80,9 @@ pub struct SensorStatusLine<'a> {
     /// Longitude, degrees, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lon_deg: Option<f64>,
+    /// Instrumented range, metres, when stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_range_m: Option<f64>,
     /// Detections accepted.
     pub detections: u64,
     /// Time of its latest detection, seconds.
@@ -95,4 +98,176 @@ pub struct SensorStatusLine<'a> {
 /// Sensors as a JSON array.
 pub fn sensors_json(rows: &[SensorStatusLine]) -> String {
     serde_json::to_string(rows).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Where a track is, for the map page's feed (`docs/map.md`, WebSocket): sent whenever
+/// the track has a newer report. Short names keep a picture of thousands of tracks a
+/// second small.
+#[derive(Serialize)]
+struct FeedTrack {
+    id: u64,
+    /// Report time, seconds.
+    t: f64,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    alt: Option<f64>,
+    /// East, north, up velocity, m/s.
+    v: [f64; 3],
+    /// Horizontal position standard deviation, metres.
+    sh: f64,
+    status: &'static str,
+}
+
+/// What a track is, who vouches for it, and how sure the tracker is of it.
+#[derive(Serialize)]
+pub struct FeedClass {
+    class: &'static str,
+    class_prob: crate::tracks::ClassProbLine,
+    class_evidence: Vec<crate::tracks::EvidenceLine>,
+    identity: Option<crate::tracks::IdentityLine>,
+    flags: Vec<&'static str>,
+    existence: f64,
+    /// Sensors that updated the track in the last [`FeedClass::SENSORS_WINDOW_S`].
+    sensors: Vec<String>,
+}
+
+impl FeedClass {
+    /// How recent a sensor's contribution must be to be listed, seconds.
+    pub const SENSORS_WINDOW_S: f64 = 60.0;
+
+    /// The class part of a track report; `sensor_name` names a sensor by its index.
+    pub fn of<'n>(
+        r: &TrackReport,
+        sensor_name: impl Fn(model::SensorIndex) -> Option<&'n str>,
+    ) -> Self {
+        let line = TrackLine::from(r);
+        Self {
+            class: line.class,
+            class_prob: line.class_prob,
+            class_evidence: line.class_evidence,
+            identity: line.identity,
+            flags: line.flags,
+            // Existence moves in the sixth decimal every scan; two are what a person
+            // reads, and they keep unchanged tracks out of the feed.
+            existence: rounded(r.existence, 2),
+            sensors: r
+                .seen_by
+                .iter()
+                .filter(|(_, t)| r.time_s - t <= Self::SENSORS_WINDOW_S)
+                .filter_map(|(s, _)| sensor_name(s).map(str::to_owned))
+                .collect(),
+        }
+    }
+
+    /// Its JSON text, by which the server tells whether it changed.
+    pub fn key(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// One message of the map page's feed: a whole picture (`snapshot`) or what changed
+/// since the previous message (`delta`). Built piece by piece, since the server
+/// decides per client which tracks and alerts it still needs.
+pub struct FeedMessage {
+    buf: Vec<u8>,
+    tracks: usize,
+    alerts: usize,
+}
+
+impl FeedMessage {
+    /// Starts a message of `kind` (`snapshot` or `delta`) for picture time `time_s`.
+    pub fn new(kind: &str, time_s: f64) -> Self {
+        let mut buf = Vec::with_capacity(4096);
+        buf.extend_from_slice(b"{\"type\":");
+        let _ = serde_json::to_writer(&mut buf, kind);
+        buf.extend_from_slice(b",\"time_s\":");
+        let _ = serde_json::to_writer(&mut buf, &rounded(time_s, 3));
+        buf.extend_from_slice(b",\"tracks\":[");
+        Self {
+            buf,
+            tracks: 0,
+            alerts: 0,
+        }
+    }
+
+    /// Adds a track, with its class part when given. Tracks come before everything
+    /// else.
+    pub fn track(&mut self, r: &TrackReport, class: Option<&FeedClass>) {
+        if self.tracks > 0 {
+            self.buf.push(b',');
+        }
+        self.tracks += 1;
+        let c = r.position_cov_m2;
+        let t = FeedTrackOut {
+            track: FeedTrack {
+                id: r.track,
+                t: rounded(r.time_s, 3),
+                lat: r.lla.map(|l| rounded(l.lat_deg(), 7)),
+                lon: r.lla.map(|l| rounded(l.lon_deg(), 7)),
+                alt: r.lla.map(|l| rounded(l.alt_m, 1)),
+                v: r.velocity_mps.map(|v| rounded(v, 2)),
+                sh: rounded(((c[0] + c[3]) / 2.0).max(0.0).sqrt(), 1),
+                status: r.status.as_str(),
+            },
+            c: class.map(|k| FeedClassWithUpdates {
+                k,
+                updates: r.updates,
+            }),
+        };
+        let _ = serde_json::to_writer(&mut self.buf, &t);
+    }
+
+    /// Lists tracks that ended, then opens the alert list.
+    pub fn removed_tracks(&mut self, ids: &[u64]) {
+        self.buf.extend_from_slice(b"],\"removed\":");
+        let _ = serde_json::to_writer(&mut self.buf, ids);
+        self.buf.extend_from_slice(b",\"alerts\":[");
+    }
+
+    /// Adds an alert (after [`FeedMessage::removed_tracks`]).
+    pub fn alert(&mut self, a: &AlertReport) {
+        if self.alerts > 0 {
+            self.buf.push(b',');
+        }
+        self.alerts += 1;
+        let _ = serde_json::to_writer(&mut self.buf, &AlertLine::from(a));
+    }
+
+    /// Lists alerts no longer held, then the sensors when given.
+    pub fn finish(
+        mut self,
+        removed_alerts: &[u64],
+        sensors: Option<&[SensorStatusLine]>,
+    ) -> String {
+        self.buf.extend_from_slice(b"],\"removed_alerts\":");
+        let _ = serde_json::to_writer(&mut self.buf, removed_alerts);
+        if let Some(s) = sensors {
+            self.buf.extend_from_slice(b",\"sensors\":");
+            let _ = serde_json::to_writer(&mut self.buf, s);
+        }
+        self.buf.push(b'}');
+        String::from_utf8(self.buf).unwrap_or_default()
+    }
+
+    /// Tracks added so far.
+    pub fn track_count(&self) -> usize {
+        self.tracks
+    }
+}
+
+#[derive(Serialize)]
+struct FeedClassWithUpdates<'a> {
+    #[serde(flatten)]
+    k: &'a FeedClass,
+    updates: u32,
+}
+
+/// A track in the feed: where it is, and what it is and who vouches for it only when
+/// that changed since the client last heard it.
+#[derive(Serialize)]
+struct FeedTrackOut<'a> {
+    #[serde(flatten)]
+    track: FeedTrack,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    c: Option<FeedClassWithUpdates<'a>>,
 }

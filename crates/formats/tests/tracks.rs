@@ -40,6 +40,7 @@ fn track_line_golden() {
                 operator_deg: Some([52.01, 23.02]),
             }),
             flags: TrackFlags::NONE,
+            seen_by: Default::default(),
         },
         TrackReport {
             time_s: 13.0,
@@ -60,6 +61,7 @@ fn track_line_golden() {
                 f.insert(TrackFlags::COOPERATIVE_LOST);
                 f
             },
+            seen_by: Default::default(),
         },
     ];
     let mut out = Vec::new();
@@ -145,6 +147,7 @@ proptest::proptest! {
                 operator_deg: rid.then_some([lat, lon]),
             }),
             flags: TrackFlags(flags),
+            seen_by: Default::default(),
         };
         let mut want = serde_json::to_vec(&formats::TrackLine::from(&r)).unwrap();
         want.push(b'\n');

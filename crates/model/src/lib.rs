@@ -9,8 +9,42 @@
 use geodesy::Lla;
 
 /// Index of a sensor in a [`SensorTable`]; cheap to copy and compare on the hot path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SensorIndex(pub u32);
+
+/// The sensors whose detections updated a track, each with the time of its latest
+/// such detection, most recent first; at most [`SeenBy::CAPACITY`], the longest
+/// silent dropped. Fixed size, so a track report carries it without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SeenBy {
+    entries: [(SensorIndex, f64); SeenBy::CAPACITY],
+    len: u8,
+}
+
+impl SeenBy {
+    /// Sensors remembered at most.
+    pub const CAPACITY: usize = 6;
+
+    /// Records a detection of `sensor` at `time_s`.
+    pub fn record(&mut self, sensor: SensorIndex, time_s: f64) {
+        let n = self.len as usize;
+        let at = self.entries[..n]
+            .iter()
+            .position(|(s, _)| *s == sensor)
+            .unwrap_or(n.min(Self::CAPACITY - 1));
+        // Shift the newer ones down by one and put this one first.
+        self.entries.copy_within(0..at, 1);
+        self.entries[0] = (sensor, time_s);
+        if at == n && n < Self::CAPACITY {
+            self.len += 1;
+        }
+    }
+
+    /// The sensors with their latest time, most recent first.
+    pub fn iter(&self) -> impl Iterator<Item = (SensorIndex, f64)> + '_ {
+        self.entries[..self.len as usize].iter().copied()
+    }
+}
 
 /// What kind of sensor produced a detection. Decides how a scan's silence is read
 /// (see [`SensorKind::reports_misses`]).
@@ -326,6 +360,8 @@ pub struct TrackReport {
     pub identity: Option<Identity>,
     /// Warnings about the track's identity.
     pub flags: TrackFlags,
+    /// The sensors that contributed to it lately.
+    pub seen_by: SeenBy,
 }
 
 /// What an object in the air is. The names are the same in every output.
@@ -674,4 +710,6 @@ pub struct AlertReport {
     pub lla: Option<Lla>,
     /// Why it fired, for a person.
     pub reason: String,
+    /// Who acknowledged it and when (data time, seconds), once someone has.
+    pub acknowledged: Option<(String, f64)>,
 }

@@ -44,6 +44,8 @@ pub struct SensorStatus {
     pub kind: &'static str,
     /// Position, when known.
     pub position: Option<Lla>,
+    /// Instrumented range, metres, when stated: its coverage ring on the map.
+    pub max_range_m: Option<f64>,
     /// Detections accepted from it.
     pub detections: u64,
     /// Time of its latest detection, seconds.
@@ -63,7 +65,8 @@ pub struct Live {
     pub tracks: Arc<[TrackReport]>,
     /// Open alerts and those closed in the last ten minutes, by id.
     pub alerts: Vec<AlertReport>,
-    /// Sensors with their health.
+    /// Sensors with their health, in sensor index order (`sensors[i]` is
+    /// `SensorIndex(i)`).
     pub sensors: Vec<SensorStatus>,
     /// Site origin.
     pub origin: Option<Lla>,
@@ -392,6 +395,7 @@ impl Rest {
                     name: s.name.clone(),
                     kind: s.kind.as_str(),
                     position: s.position,
+                    max_range_m: s.max_range_m,
                     detections,
                     last_report_s,
                     rate_per_s,

@@ -49,6 +49,10 @@ pub struct Metrics {
     pub moment_latency: Histogram,
     /// Seconds from the arrival of a moment's first detection to a new alert it raised.
     pub alert_latency: Histogram,
+    /// Bytes sent to map pages over their WebSocket feeds.
+    pub feed_bytes: Counter,
+    /// Messages sent to map pages.
+    pub feed_messages: Counter,
 }
 
 impl Default for Metrics {
@@ -71,6 +75,8 @@ impl Metrics {
         let tracks = Gauge::default();
         let alerts_open = Gauge::default();
         let alert_changes = Counter::default();
+        let feed_bytes = Counter::default();
+        let feed_messages = Counter::default();
         // 0.5 ms to about 4 s.
         let moment_latency = Histogram::new(exponential_buckets(0.0005, 1.5, 23));
         let alert_latency = Histogram::new(exponential_buckets(0.0005, 1.5, 23));
@@ -122,6 +128,16 @@ impl Metrics {
             "From the arrival of a moment's first detection to a new alert it raised",
             alert_latency.clone(),
         );
+        registry.register(
+            "feed_bytes",
+            "Bytes sent to map pages over the WebSocket feed",
+            feed_bytes.clone(),
+        );
+        registry.register(
+            "feed_messages",
+            "Messages sent to map pages over the WebSocket feed",
+            feed_messages.clone(),
+        );
         Self {
             registry,
             lines,
@@ -136,7 +152,15 @@ impl Metrics {
             alert_changes,
             moment_latency,
             alert_latency,
+            feed_bytes,
+            feed_messages,
         }
+    }
+
+    /// Counts one feed message of `bytes` bytes.
+    pub fn feed_sent(&self, bytes: usize) {
+        self.feed_bytes.inc_by(bytes as u64);
+        self.feed_messages.inc();
     }
 
     /// The Prometheus text exposition.

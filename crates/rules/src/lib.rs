@@ -289,6 +289,7 @@ impl AlertEngine {
             position_m: o.position_m,
             lla: o.lla,
             reason: o.reason.clone(),
+            acknowledged: o.acknowledged_by.clone(),
         }
     }
 

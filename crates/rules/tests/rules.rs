@@ -37,6 +37,7 @@ fn report(track: u64, t: f64, p: [f64; 2], v: [f64; 2], class: Class) -> TrackRe
         },
         identity: None,
         flags: TrackFlags::default(),
+        seen_by: Default::default(),
     }
 }
 

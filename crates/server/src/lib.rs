@@ -1,10 +1,17 @@
-//! The HTTP API of `skyfence serve` (docs/api.md): live tracks as GeoJSON, alerts and
-//! their acknowledgement, sensor health and Prometheus metrics, each behind a bearer
-//! token.
+//! The HTTP side of `skyfence serve` (docs/serve.md): the machine API (live tracks as
+//! GeoJSON, alerts and their acknowledgement, sensor health and Prometheus metrics,
+//! each behind a bearer token) and the map page (docs/map.md: its files, logins with
+//! roles, and a WebSocket feed of what changed).
 //!
 //! API boundary: handlers only read the live picture and send acknowledgements to the
 //! tracking thread; nothing here changes tracks.
 #![deny(missing_docs)]
+
+pub mod auth;
+mod feed;
+mod web;
+
+pub use web::WebSettings;
 
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -17,9 +24,18 @@ use std::sync::Arc;
 
 /// What the handlers share.
 #[derive(Clone)]
-struct AppState {
+pub(crate) struct AppState {
     running: Arc<Running>,
     token: Arc<str>,
+    web: Option<Arc<WebState>>,
+}
+
+/// The map page's users, sessions and settings.
+pub(crate) struct WebState {
+    settings: WebSettings,
+    sessions: auth::Sessions,
+    /// Checked against when a login names no user, so both cases take as long.
+    dummy_hash: String,
 }
 
 /// Compares in time independent of where the strings differ, so response timing does
@@ -49,7 +65,7 @@ async fn require_token(State(st): State<AppState>, req: Request, next: Next) -> 
     }
 }
 
-fn json(body: String) -> Response {
+pub(crate) fn json(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -87,6 +103,7 @@ async fn sensors(State(st): State<AppState>) -> Response {
             kind: s.kind,
             lat_deg: s.position.map(|p| p.lat_deg()),
             lon_deg: s.position.map(|p| p.lon_deg()),
+            max_range_m: s.max_range_m,
             detections: s.detections,
             last_report_s: s.last_report_s,
             age_s: s.last_report_s.map(|l| (live.time_s - l).max(0.0)),
@@ -108,15 +125,23 @@ async fn ack(
     Path(id): Path<String>,
     body: Option<Json<AckBody>>,
 ) -> Response {
-    let Ok(id) = id.parse::<u64>() else {
-        return (StatusCode::BAD_REQUEST, "the alert id must be a number\n").into_response();
-    };
     let by = body
         .and_then(|Json(b)| b.by)
         .filter(|b| !b.trim().is_empty())
         .unwrap_or_else(|| "api".to_owned());
-    match st.running.acknowledge(id, &by).await {
-        Ok(a) => json(formats::alert_json(&a)),
+    acknowledge(&st, &id, &by).await
+}
+
+/// Acknowledges alert `id` (text from the path) in `by`'s name.
+pub(crate) async fn acknowledge(st: &AppState, id: &str, by: &str) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return (StatusCode::BAD_REQUEST, "the alert id must be a number\n").into_response();
+    };
+    match st.running.acknowledge(id, by).await {
+        Ok(a) => {
+            tracing::info!(alert = id, by, "alert acknowledged");
+            json(formats::alert_json(&a))
+        }
         Err(AckFailure::Refused(e)) => (StatusCode::NOT_FOUND, format!("{e}\n")).into_response(),
         Err(e @ AckFailure::Unavailable) => {
             (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()
@@ -139,12 +164,26 @@ async fn healthz(_: HeaderMap) -> &'static str {
     "ok\n"
 }
 
-/// The API's routes over a running pipeline; every route but `/healthz` needs
-/// `Authorization: Bearer TOKEN`.
-pub fn router(running: Arc<Running>, token: &str) -> Router {
+/// The routes over a running pipeline: the machine API, where every route but
+/// `/healthz` needs `Authorization: Bearer TOKEN`, and with `web` the map page at `/`,
+/// whose own API (`/ui/...`) needs a login.
+pub fn router(
+    running: Arc<Running>,
+    token: &str,
+    web: Option<WebSettings>,
+) -> Result<Router, auth::AuthError> {
+    let web = match web {
+        Some(settings) => Some(Arc::new(WebState {
+            settings,
+            sessions: auth::Sessions::default(),
+            dummy_hash: auth::hash_password(&auth::random_hex(16)?)?,
+        })),
+        None => None,
+    };
     let st = AppState {
         running,
         token: Arc::from(token),
+        web,
     };
     let api = Router::new()
         .route("/api/tracks", get(tracks))
@@ -153,8 +192,26 @@ pub fn router(running: Arc<Running>, token: &str) -> Router {
         .route("/api/sensors", get(sensors))
         .route("/metrics", get(metrics))
         .route_layer(middleware::from_fn_with_state(st.clone(), require_token));
-    Router::new()
-        .merge(api)
-        .route("/healthz", get(healthz))
-        .with_state(st)
+    let mut app = Router::new().merge(api).route("/healthz", get(healthz));
+    if st.web.is_some() {
+        let page_api = Router::new()
+            .route("/ui/me", get(web::me))
+            .route("/ui/setup", get(web::setup))
+            .route("/ui/alerts/{id}/ack", post(web::ack))
+            .route("/ui/feed", get(web::socket))
+            .route_layer(middleware::from_fn_with_state(
+                st.clone(),
+                web::require_session,
+            ));
+        app = app
+            .merge(page_api)
+            .route("/", get(web::index))
+            .route("/app.js", get(web::app_js))
+            .route("/style.css", get(web::style_css))
+            .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+            .route("/vendor/{name}", get(web::vendor))
+            .route("/ui/login", post(web::login))
+            .route("/ui/logout", post(web::logout));
+    }
+    Ok(app.with_state(st))
 }

@@ -3,6 +3,7 @@
 //! `anyhow` and touches the terminal.
 
 mod convert;
+mod demo;
 mod eval;
 mod plot;
 mod serve;
@@ -32,6 +33,25 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Convert other tools' files (mtt-bench scenarios) into skyfence's formats.
     Convert(convert::ConvertArgs),
+    /// Show the live map on a simulated border: the service with a built-in scenario.
+    Demo(demo::DemoArgs),
+    /// Hash a map-page password (read from standard input) for a `[[web.user]]`.
+    HashPassword,
+}
+
+/// Reads one line from standard input and prints its Argon2id hash.
+fn hash_password() -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let pw = line.trim_end_matches(['\n', '\r']);
+    if pw.chars().count() < 10 {
+        anyhow::bail!("the password is shorter than 10 characters");
+    }
+    println!("{}", server::auth::hash_password(pw)?);
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,6 +71,8 @@ fn main() -> std::process::ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::HashPassword => hash_password(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -138,10 +138,30 @@ enum OutputSection {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct WebSection {
+    title: Option<String>,
+    secure_cookies: Option<bool>,
+    feed_interval_ms: Option<u64>,
+    #[serde(default, rename = "user")]
+    users: Vec<UserSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserSection {
+    name: String,
+    role: String,
+    password_hash: Option<String>,
+    password_env: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ServeFile {
     #[serde(default)]
     site: SiteSection,
     api: ApiSection,
+    web: Option<WebSection>,
     #[serde(default)]
     alerts: AlertsSection,
     #[serde(default)]
@@ -152,11 +172,104 @@ struct ServeFile {
     outputs: Vec<OutputSection>,
 }
 
-/// The API's settings, validated.
-struct Api {
+/// The API's and the map page's settings, validated.
+pub struct Api {
     listen: SocketAddr,
     token: String,
+    web: Option<server::WebSettings>,
 }
+
+/// The map page's users: each with a role and a password hash, given as a hash or as
+/// an environment variable holding the password (hashed here, never stored).
+fn web_settings(
+    p: &mut Problems,
+    w: &WebSection,
+    listen: Option<SocketAddr>,
+) -> Option<server::WebSettings> {
+    let mut users: Vec<server::auth::User> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    if w.users.is_empty() {
+        p.add("web: the map page needs at least one [[web.user]] (name, role, password_hash or password_env)");
+    }
+    for (i, u) in w.users.iter().enumerate() {
+        let what = format!("web.user {} ({})", i + 1, u.name);
+        if u.name.trim().is_empty() || u.name.contains(char::is_whitespace) {
+            p.add(format!("{what}: the name must be one word"));
+        }
+        if names.contains(&u.name.as_str()) {
+            p.add(format!("{what}: the name is given twice"));
+        }
+        names.push(&u.name);
+        let role = server::auth::Role::parse(&u.role);
+        if role.is_none() {
+            p.add(format!(
+                "{what}.role is `{}`; expected `viewer` or `operator`",
+                u.role
+            ));
+        }
+        let hash = match (&u.password_hash, &u.password_env) {
+            (Some(h), None) => match server::auth::check_hash(h) {
+                Ok(()) => Some(h.clone()),
+                Err(e) => {
+                    p.add(format!(
+                        "{what}.password_hash: {e} (make one with `skyfence hash-password`)"
+                    ));
+                    None
+                }
+            },
+            (None, Some(var)) => match std::env::var(var) {
+                Ok(pw) if pw.chars().count() >= MIN_PASSWORD_CHARS => p.take(
+                    &what,
+                    server::auth::hash_password(&pw).map_err(anyhow::Error::from),
+                ),
+                Ok(_) => {
+                    p.add(format!(
+                        "{what}: the password in `{var}` is shorter than {MIN_PASSWORD_CHARS} characters"
+                    ));
+                    None
+                }
+                Err(_) => {
+                    p.add(format!(
+                        "{what}.password_env names `{var}`, which is not set"
+                    ));
+                    None
+                }
+            },
+            _ => {
+                p.add(format!(
+                    "{what}: give exactly one of password_hash or password_env"
+                ));
+                None
+            }
+        };
+        if let (Some(role), Some(password_hash)) = (role, hash) {
+            users.push(server::auth::User {
+                name: u.name.clone(),
+                role,
+                password_hash,
+            });
+        }
+    }
+    let interval = w.feed_interval_ms.unwrap_or(1000);
+    if !(100..=60_000).contains(&interval) {
+        p.add(format!(
+            "web.feed_interval_ms is {interval}; expected 100 to 60000"
+        ));
+    }
+    let loopback = listen.is_some_and(|a| a.ip().is_loopback());
+    Some(server::WebSettings {
+        users,
+        zones_geojson: None,
+        title: w.title.clone().unwrap_or_else(|| "skyfence".into()),
+        // Browsers take a secure cookie over plain HTTP only from a loopback address;
+        // elsewhere the page must sit behind TLS, which is then the operator's call.
+        secure_cookies: w.secure_cookies.unwrap_or(loopback),
+        feed_interval: Duration::from_millis(interval.clamp(100, 60_000)),
+    })
+}
+
+/// Shortest page password accepted from the environment.
+const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Collects problems instead of stopping at the first.
 #[derive(Default)]
@@ -227,8 +340,14 @@ fn positive(p: &mut Problems, what: &str, v: Option<f64>, default: f64) -> f64 {
 fn load(path: &Path) -> Result<(Plan, Api)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading service config {}", path.display()))?;
+    load_text(&text, path)
+}
+
+/// A service configuration from its text; `path` names it in messages and relative
+/// paths in it are taken from its folder.
+pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
     let file: ServeFile =
-        toml::from_str(&text).with_context(|| format!("in service config {}", path.display()))?;
+        toml::from_str(text).with_context(|| format!("in service config {}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let rel = |q: &Path| -> PathBuf {
         if q.is_absolute() {
@@ -264,6 +383,10 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
             p.add("api token must be at least 16 characters (it guards acknowledgements)");
         }
     }
+    let mut web = file
+        .web
+        .as_ref()
+        .and_then(|w| web_settings(&mut p, w, listen));
 
     // [site]
     let origin = file
@@ -304,6 +427,7 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
     let mut clock_rate: Option<f64> = Some(1.0);
     let mut unpaced = false;
     let mut sim_zones: Option<String> = None;
+    let mut sim_title: Option<String> = None;
     for (i, inp) in file.inputs.iter().enumerate() {
         let what = format!("input {} ({})", i + 1, kind_of_input(inp));
         match inp {
@@ -376,6 +500,7 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
                     }
                 }
                 sim_zones = Some(formats::site_geojson(&sc.name, &simulation.site_features()));
+                sim_title = Some(sc.name.clone());
                 inputs.push(InputPlan::Sim {
                     sim: Box::new(simulation),
                     speed,
@@ -397,6 +522,7 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
         ),
         None => sim_zones,
     };
+    let zones_for_page = zones_text.clone();
     let rules_cfg = rules_config(&mut p, &file.alerts);
     let health = health_config(&mut p, &file.health);
     let mut rules = None;
@@ -587,6 +713,15 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
             path.display()
         );
     };
+    if let Some(w) = &mut web {
+        w.zones_geojson = zones_for_page;
+        if let (Some(name), true) = (
+            &sim_title,
+            file.web.as_ref().is_some_and(|w| w.title.is_none()),
+        ) {
+            w.title = name.clone();
+        }
+    }
     Ok((
         Plan {
             tracker: tracker_cfg,
@@ -598,7 +733,7 @@ fn load(path: &Path) -> Result<(Plan, Api)> {
             health,
             clock_rate,
         },
-        Api { listen, token },
+        Api { listen, token, web },
     ))
 }
 
@@ -707,6 +842,20 @@ pub fn run(args: ServeArgs) -> Result<()> {
         return Ok(());
     }
     let grace = Duration::from_secs_f64(args.grace_s.clamp(0.0, 3600.0));
+    run_service(plan, api, args.until_inputs_end, grace, |addr| {
+        eprintln!("skyfence serve: API on http://{addr} (bearer token required)");
+    })
+}
+
+/// Runs the service until a signal (or, with `until_end`, until its inputs end);
+/// `started` is told the address the API listens on.
+pub fn run_service(
+    plan: Plan,
+    api: Api,
+    until_end: bool,
+    grace: Duration,
+    started: impl FnOnce(SocketAddr),
+) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("skyfence-io")
@@ -721,11 +870,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(api.listen)
             .await
             .with_context(|| format!("cannot listen for the API on {}", api.listen))?;
-        eprintln!(
-            "skyfence serve: API on http://{} (bearer token required)",
-            listener.local_addr().unwrap_or(api.listen)
-        );
-        let app = server::router(running.clone(), &api.token);
+        started(listener.local_addr().unwrap_or(api.listen));
+        let app = server::router(running.clone(), &api.token, api.web)
+            .context("setting up the map page")?;
         let (stop_http, stopped) = tokio::sync::oneshot::channel::<()>();
         let http = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -735,7 +882,6 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 .await
         });
         let mut done = running.inputs_done.clone();
-        let until_end = args.until_inputs_end;
         tokio::select! {
             _ = stop_signal() => eprintln!("skyfence serve: stopping (signal)"),
             _ = async {

@@ -1,6 +1,6 @@
 use classify::{ClassState, IdentityState};
 use estimation::{Gaussian, ImmState};
-use model::TrackStatus;
+use model::{SeenBy, TrackStatus};
 
 /// One track in the store.
 #[derive(Debug, Clone)]
@@ -35,6 +35,8 @@ pub(crate) struct Track {
     /// Whether a scan since the last company check put two or more position
     /// detections in the track's gate: an unresolved flock returns several plots.
     pub several_returns: bool,
+    /// Sensors that updated it (a detection that was at least even odds its own).
+    pub seen_by: SeenBy,
 }
 
 /// What a batch reads of a track before touching it: its combined estimate's

@@ -974,6 +974,9 @@ impl Tracker {
                 let w = ctx.pd * lrs[gi] / (1.0 + lr_sum[d]);
                 let attributes = attributes_of(&items[d]);
                 tr.class.observe_detection(ccfg, t, ctx.kind, attributes, w);
+                if w >= 0.5 {
+                    tr.seen_by.record(sensor, t);
+                }
                 match claim_of(ctx.kind, attributes) {
                     Some(c) => tr.identity.observe_cooperative(t, c, w),
                     None if w >= 0.5 => tr.identity.observe_independent(t),
@@ -1187,7 +1190,7 @@ impl Tracker {
                             g,
                             lo,
                             item.model.measures_height() || s.has_height,
-                            Some((kind, dets[item.det as usize].attributes.as_deref())),
+                            Some((sensor, kind, dets[item.det as usize].attributes.as_deref())),
                         );
                         self.seeds.mark_used(si);
                         started += 1;
@@ -1239,7 +1242,7 @@ impl Tracker {
                                 g,
                                 mg.bearing_initial_log_odds,
                                 b.elevation_rad.is_some() || other.elevation_rad.is_some(),
-                                Some((kind, dets[item.det as usize].attributes.as_deref())),
+                                Some((sensor, kind, dets[item.det as usize].attributes.as_deref())),
                             );
                             self.bearing_seeds[k].used = true;
                             started = true;
@@ -1265,13 +1268,15 @@ impl Tracker {
         g: Gaussian,
         log_odds: f64,
         height: bool,
-        last: Option<(SensorKind, Option<&Attributes>)>,
+        last: Option<(SensorIndex, SensorKind, Option<&Attributes>)>,
     ) {
         self.stats.tracks_started += 1;
         let state = ImmState::new(g, &self.imm);
         let mut class = ClassState::new();
         let mut identity = IdentityState::new();
-        if let Some((kind, attributes)) = last {
+        let mut seen_by = model::SeenBy::default();
+        if let Some((sensor, kind, attributes)) = last {
+            seen_by.record(sensor, t);
             class.observe_detection(&self.cfg.classification, t, kind, attributes, 1.0);
             match claim_of(kind, attributes) {
                 Some(c) => identity.observe_cooperative(t, c, 1.0),
@@ -1294,6 +1299,7 @@ impl Tracker {
             class,
             identity,
             several_returns: false,
+            seen_by,
         });
         self.briefs.push(Brief::of(&track));
         self.tracks.push(track);
@@ -1404,6 +1410,7 @@ impl Tracker {
                 classification,
                 identity,
                 flags,
+                seen_by: tr.seen_by,
             });
         }
         flag_identity_conflicts(&mut self.reports, |r| {

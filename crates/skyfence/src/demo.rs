@@ -1,0 +1,125 @@
+//! `skyfence demo`: the service on a built-in scenario simulated in real time, with the
+//! map page, for a first look on a laptop (docs/map.md).
+
+use crate::serve;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Library scenario to simulate (see `skyfence sim --help` for the names).
+    #[arg(long, default_value = "mixed-border-100km")]
+    scenario: String,
+    /// Times faster than real time.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Where the map and the API listen. Anything but a loopback address needs
+    /// SKYFENCE_OPERATOR_PASSWORD and SKYFENCE_VIEWER_PASSWORD set.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed of the simulation (default: the scenario's own).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Stop when the scenario ends instead of waiting for Ctrl-C.
+    #[arg(long)]
+    until_end: bool,
+}
+
+/// A secret from the environment, or a generated one; and whether it was generated.
+fn secret(var: &str, bytes: usize) -> Result<(String, bool)> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Ok((v, false)),
+        _ => Ok((
+            server::auth::random_hex(bytes).context("generating a password")?,
+            true,
+        )),
+    }
+}
+
+/// TOML's basic-string escaping, for values put into the generated configuration.
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+pub fn run(args: DemoArgs) -> Result<()> {
+    if !(args.speed > 0.0 && args.speed.is_finite()) {
+        bail!("--speed must be a positive number, got {}", args.speed);
+    }
+    let (operator_pw, operator_generated) = secret("SKYFENCE_OPERATOR_PASSWORD", 8)?;
+    let (viewer_pw, viewer_generated) = secret("SKYFENCE_VIEWER_PASSWORD", 8)?;
+    let (token, _) = secret("SKYFENCE_API_TOKEN", 16)?;
+    if !args.listen.ip().is_loopback() && (operator_generated || viewer_generated) {
+        bail!(
+            "the demo listens on {}, which is not a loopback address: set SKYFENCE_OPERATOR_PASSWORD and SKYFENCE_VIEWER_PASSWORD (and SKYFENCE_API_TOKEN) first, or use --listen 127.0.0.1:PORT",
+            args.listen
+        );
+    }
+    let operator_hash = server::auth::hash_password(&operator_pw)?;
+    let viewer_hash = server::auth::hash_password(&viewer_pw)?;
+    let seed = args
+        .seed
+        .map(|s| format!("seed = {s}\n"))
+        .unwrap_or_default();
+    let config = format!(
+        r#"[api]
+listen = {listen}
+token = {token}
+
+[web]
+
+[[web.user]]
+name = "operator"
+role = "operator"
+password_hash = {operator_hash}
+
+[[web.user]]
+name = "viewer"
+role = "viewer"
+password_hash = {viewer_hash}
+
+[[input]]
+kind = "sim"
+scenario = {scenario}
+speed = {speed}
+{seed}"#,
+        listen = toml_str(&args.listen.to_string()),
+        token = toml_str(&token),
+        operator_hash = toml_str(&operator_hash),
+        viewer_hash = toml_str(&viewer_hash),
+        scenario = toml_str(&args.scenario),
+        speed = args.speed,
+    );
+    let (plan, api) = serve::load_text(&config, Path::new("skyfence-demo.toml"))
+        .with_context(|| format!("setting up the demo of {}", args.scenario))?;
+    let shown = |pw: &str, generated: bool, var: &str| {
+        if generated {
+            format!("{pw}  (generated; set {var} to choose)")
+        } else {
+            format!("(from {var})")
+        }
+    };
+    let scenario = args.scenario.clone();
+    let speed = args.speed;
+    let token_note = if std::env::var_os("SKYFENCE_API_TOKEN").is_some() {
+        "(from SKYFENCE_API_TOKEN)".to_owned()
+    } else {
+        token.clone()
+    };
+    serve::run_service(
+        plan,
+        api,
+        args.until_end,
+        Duration::from_secs(2),
+        move |addr| {
+            eprintln!(
+            "skyfence demo: {scenario} simulated at {speed}x real time\n\
+             \n  map:       http://{addr}/\n  operator:  user `operator`, password {}\n  viewer:    user `viewer`, password {}\n  API token: {token_note}\n             curl -H 'Authorization: Bearer TOKEN' http://{addr}/api/alerts\n\nStop with Ctrl-C.",
+            shown(&operator_pw, operator_generated, "SKYFENCE_OPERATOR_PASSWORD"),
+            shown(&viewer_pw, viewer_generated, "SKYFENCE_VIEWER_PASSWORD"),
+        );
+        },
+    )
+}

@@ -1,0 +1,300 @@
+//! The map page end to end: `skyfence demo` driven by a real headless Chromium
+//! (web/tests/demo.mjs with playwright-core), and the demo's and the service's refusals.
+//! `cargo xtask test` installs the browser and the page's test dependencies.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "browser-test-token-0123456789";
+const OPERATOR_PW: &str = "operator-test-password";
+const VIEWER_PW: &str = "viewer-test-password";
+
+fn web_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web")
+}
+
+/// The browser the test drives, installed by `cargo xtask test`.
+fn chromium() -> PathBuf {
+    let p = std::env::var_os("SKYFENCE_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(
+        p.exists(),
+        "the browser test needs Chromium at {}: run `cargo xtask test` (it installs Debian's chromium) or set SKYFENCE_CHROMIUM",
+        p.display()
+    );
+    let driver = web_dir().join("node_modules/playwright-core");
+    assert!(
+        driver.exists(),
+        "the browser test needs playwright-core in {}: run `cargo xtask test` (it runs npm ci there)",
+        driver.display()
+    );
+    p
+}
+
+/// A demo on an ephemeral loopback port, and the URL it printed.
+struct Demo {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_demo(scenario: &str, speed: &str) -> Demo {
+    let mut child = common::bin()
+        .args(["demo", "--scenario", scenario, "--speed", speed])
+        .args(["--listen", "127.0.0.1:0"])
+        .env("SKYFENCE_API_TOKEN", TOKEN)
+        .env("SKYFENCE_OPERATOR_PASSWORD", OPERATOR_PW)
+        .env("SKYFENCE_VIEWER_PASSWORD", VIEWER_PW)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    // Keep reading the demo's messages so it never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line.trim().strip_prefix("map:") {
+                let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the demo printed its map URL");
+    Demo { child, url }
+}
+
+#[test]
+fn an_operator_and_a_viewer_use_the_map_in_a_real_browser() {
+    let chromium = chromium();
+    let demo = start_demo("shahed-raid", "20");
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-artifacts");
+    let started = Instant::now();
+    let out = Command::new("node")
+        .arg("tests/demo.mjs")
+        .current_dir(web_dir())
+        .env("SKYFENCE_URL", &demo.url)
+        .env("SKYFENCE_API_TOKEN", TOKEN)
+        .env("SKYFENCE_OPERATOR_PASSWORD", OPERATOR_PW)
+        .env("SKYFENCE_VIEWER_PASSWORD", VIEWER_PW)
+        .env("SKYFENCE_ARTIFACTS", &artifacts)
+        .env("SKYFENCE_CHROMIUM", &chromium)
+        .output()
+        .expect("running node (Node.js must be installed)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the browser test failed after {:.0} s:\n{}\n{}",
+        started.elapsed().as_secs_f64(),
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap();
+    eprintln!("browser measurements: {m}");
+    assert!(m["tracks"].as_u64().unwrap() > 0);
+    assert!(artifacts.join("map.png").exists());
+}
+
+#[test]
+fn the_demo_refuses_a_non_loopback_address_without_passwords() {
+    let out = common::bin()
+        .args(["demo", "--listen", "0.0.0.0:0"])
+        .env_remove("SKYFENCE_OPERATOR_PASSWORD")
+        .env_remove("SKYFENCE_VIEWER_PASSWORD")
+        .env_remove("SKYFENCE_API_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a loopback address") && err.contains("SKYFENCE_OPERATOR_PASSWORD"),
+        "{err}"
+    );
+}
+
+/// The page's login and roles over plain HTTP: a wrong password gets 401, the page API
+/// needs a session, and a viewer's acknowledgement gets 403 while an operator's is
+/// recorded under their name.
+#[test]
+fn page_logins_and_roles_are_enforced_by_the_server() {
+    let demo = start_demo("shahed-raid", "30");
+    let client = |path: &str| format!("{}{path}", demo.url);
+    let login = |user: &str, pw: &str| {
+        let body = serde_json::json!({"user": user, "password": pw}).to_string();
+        http(
+            "POST",
+            &client("/ui/login"),
+            &[("Content-Type", "application/json")],
+            &body,
+        )
+    };
+    let (status, _, _) = login("operator", "not-the-password");
+    assert_eq!(status, 401);
+    let (status, _, _) = login("nobody", OPERATOR_PW);
+    assert_eq!(status, 401);
+    assert_eq!(http("GET", &client("/ui/setup"), &[], "").0, 401);
+    assert_eq!(http("GET", &client("/ui/feed"), &[], "").0, 401);
+
+    let (status, headers, _) = login("viewer", VIEWER_PW);
+    assert_eq!(status, 200);
+    let cookie = session_cookie(&headers);
+    assert!(
+        headers.contains("HttpOnly")
+            && headers.contains("SameSite=Strict")
+            && headers.contains("Secure"),
+        "{headers}"
+    );
+    // Wait for an alert, then try to acknowledge it as the viewer.
+    let bearer = format!("Bearer {TOKEN}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        let (_, _, body) = http(
+            "GET",
+            &client("/api/alerts"),
+            &[("Authorization", &bearer)],
+            "",
+        );
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if let Some(a) = v.as_array().and_then(|a| a.first()) {
+            break a["alert"].as_u64().unwrap();
+        }
+        assert!(Instant::now() < deadline, "no alert within a minute");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let ack = client(&format!("/ui/alerts/{id}/ack"));
+    assert_eq!(http("POST", &ack, &[("Cookie", &cookie)], "").0, 403);
+
+    let (_, headers, _) = login("operator", OPERATOR_PW);
+    let cookie = session_cookie(&headers);
+    let (status, _, body) = http("POST", &ack, &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200, "{body}");
+    let a: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(a["state"], "acknowledged");
+    assert_eq!(a["acknowledged_by"], "operator");
+    assert!(a["acknowledged_s"].as_f64().is_some());
+    // After logging out the session is gone.
+    assert_eq!(
+        http("POST", &client("/ui/logout"), &[("Cookie", &cookie)], "").0,
+        204
+    );
+    assert_eq!(
+        http("GET", &client("/ui/me"), &[("Cookie", &cookie)], "").0,
+        401
+    );
+}
+
+fn session_cookie(headers: &str) -> String {
+    headers
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .and_then(|l| l.split_once(':').map(|(_, v)| v.trim()))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// A minimal HTTP/1.1 client over a TcpStream: status, header block, body.
+fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// `skyfence hash-password` makes a hash the service accepts; a bad `[web]` section is
+/// reported with every problem at once.
+#[test]
+fn web_users_are_validated_with_every_problem_at_once() {
+    use std::io::Write;
+    let mut child = common::bin()
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = format!(
+        "[api]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n[web]\n[[web.user]]\nname = \"ana\"\nrole = \"operator\"\npassword_hash = \"{hash}\"\n[[input]]\nkind = \"sim\"\nscenario = \"quad-night-crossing\"\n"
+    );
+    let path = dir.path().join("good.toml");
+    std::fs::write(&path, good).unwrap();
+    common::run_ok(
+        common::bin()
+            .args(["serve", "--check", "--config"])
+            .arg(&path),
+    );
+
+    let bad = format!(
+        "[api]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n[web]\nfeed_interval_ms = 5\n\
+         [[web.user]]\nname = \"ana\"\nrole = \"admin\"\npassword_hash = \"{hash}\"\n\
+         [[web.user]]\nname = \"ana\"\nrole = \"viewer\"\npassword_hash = \"plain\"\n\
+         [[web.user]]\nname = \"bo\"\nrole = \"viewer\"\npassword_env = \"SKYFENCE_TEST_UNSET_PASSWORD\"\n\
+         [[web.user]]\nname = \"cy\"\nrole = \"viewer\"\n\
+         [[input]]\nkind = \"sim\"\nscenario = \"quad-night-crossing\"\n"
+    );
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, bad).unwrap();
+    let out = common::bin()
+        .args(["serve", "--check", "--config"])
+        .arg(&path)
+        .env_remove("SKYFENCE_TEST_UNSET_PASSWORD")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "has 6 problem(s)",
+        "web.user 1 (ana).role is `admin`",
+        "web.user 2 (ana): the name is given twice",
+        "web.user 2 (ana).password_hash: not an Argon2 password hash",
+        "web.user 3 (bo).password_env names `SKYFENCE_TEST_UNSET_PASSWORD`, which is not set",
+        "web.user 4 (cy): give exactly one of password_hash or password_env",
+        "web.feed_interval_ms is 5",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in:\n{err}");
+    }
+}
