@@ -696,46 +696,62 @@
   }
 
   const STATE_ORDER = { new: 0, updated: 1, acknowledged: 2, closed: 3 };
+  // One list item per alert, kept across updates and only moved when the order
+  // changes: an operator's click must land on the alert it was aimed at, even while
+  // the feed updates the list every second.
+  const alertNodes = new Map();
+  function alertNode(id) {
+    let n = alertNodes.get(id);
+    if (n) return n;
+    const li = document.createElement('li');
+    li.dataset.alert = id;
+    const head = document.createElement('div'); head.className = 'head';
+    const kind = document.createElement('span');
+    const st = document.createElement('span'); st.className = 'state alert-state';
+    head.append(kind, st);
+    const reason = document.createElement('div'); reason.className = 'reason';
+    const meta = document.createElement('div'); meta.className = 'meta';
+    const info = document.createElement('span');
+    const button = document.createElement('button');
+    button.type = 'button'; button.textContent = 'Acknowledge'; button.className = 'ack';
+    button.addEventListener('click', (ev) => { ev.stopPropagation(); acknowledge(id, button); });
+    meta.append(info, button);
+    li.append(head, reason, meta);
+    li.addEventListener('click', () => {
+      const a = state.alerts.get(id);
+      state.selectedAlert = id;
+      if (a && a.tracks.length) selectTrack(a.tracks[a.tracks.length - 1], true);
+      renderAlerts();
+      requestDraw();
+    });
+    n = { li, kind, st, reason, info, button };
+    alertNodes.set(id, n);
+    return n;
+  }
+
   function renderAlerts(fresh = []) {
     const list = [...state.alerts.values()].sort((a, b) => (a.state === 'closed') - (b.state === 'closed')
       || a.priority - b.priority || STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.alert - a.alert);
-    const ol = $('alert-list');
-    ol.textContent = '';
     const operator = state.me && state.me.role === 'operator';
-    for (const a of list) {
-      const li = document.createElement('li');
-      li.className = `p${a.priority} ${a.state}`;
-      li.dataset.alert = a.alert;
-      if (fresh.includes(a.alert) || (a.state === 'new' && state.freshUntil && state.freshUntil.get(a.alert) > performance.now())) li.classList.add('fresh');
-      if (state.selectedAlert === a.alert) li.classList.add('selected');
-      const head = document.createElement('div'); head.className = 'head';
-      const kind = document.createElement('span'); kind.textContent = `P${a.priority} ${a.kind.replaceAll('_', ' ')}`;
-      const st = document.createElement('span'); st.className = 'state alert-state'; st.textContent = a.state;
-      head.append(kind, st);
-      const reason = document.createElement('div'); reason.className = 'reason'; reason.textContent = a.reason;
-      const meta = document.createElement('div'); meta.className = 'meta';
-      const info = document.createElement('span');
-      info.textContent = `#${a.alert} · tracks ${a.tracks.join(', ')} · t ${fmtTime(a.time_s)}${a.acknowledged_by ? ` · ack ${a.acknowledged_by}` : ''}`;
-      meta.append(info);
-      if (operator && (a.state === 'new' || a.state === 'updated')) {
-        const b = document.createElement('button');
-        b.type = 'button'; b.textContent = 'Acknowledge'; b.className = 'ack';
-        b.addEventListener('click', (ev) => { ev.stopPropagation(); acknowledge(a.alert, b); });
-        meta.append(b);
-      }
-      li.append(head, reason, meta);
-      li.addEventListener('click', () => {
-        state.selectedAlert = a.alert;
-        if (a.tracks.length) selectTrack(a.tracks[a.tracks.length - 1], true);
-        renderAlerts();
-        requestDraw();
-      });
-      ol.append(li);
-    }
     if (fresh.length) {
       state.freshUntil = state.freshUntil || new Map();
       for (const id of fresh) state.freshUntil.set(id, performance.now() + 4000);
     }
+    for (const [id, n] of alertNodes) {
+      if (!state.alerts.has(id)) { n.li.remove(); alertNodes.delete(id); }
+    }
+    const ol = $('alert-list');
+    list.forEach((a, i) => {
+      const n = alertNode(a.alert);
+      const fl = state.freshUntil && state.freshUntil.get(a.alert) > performance.now();
+      n.li.className = `p${a.priority} ${a.state}${fl ? ' fresh' : ''}${state.selectedAlert === a.alert ? ' selected' : ''}`;
+      n.kind.textContent = `P${a.priority} ${a.kind.replaceAll('_', ' ')}`;
+      n.st.textContent = a.state;
+      n.reason.textContent = a.reason;
+      n.info.textContent = `#${a.alert} · tracks ${a.tracks.join(', ')} · t ${fmtTime(a.time_s)}${a.acknowledged_by ? ` · ack ${a.acknowledged_by}` : ''}`;
+      n.button.hidden = !(operator && (a.state === 'new' || a.state === 'updated'));
+      if (ol.children[i] !== n.li) ol.insertBefore(n.li, ol.children[i] || null);
+    });
     $('alert-count').textContent = `(${list.filter((a) => a.state !== 'closed').length} open)`;
   }
 

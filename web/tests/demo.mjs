@@ -27,7 +27,7 @@ function check(ok, what) {
 }
 
 async function login(page, user, password) {
-  await page.goto(`${URL}/`);
+  if (!(await page.isVisible('#login-form'))) await page.goto(`${URL}/`);
   await page.waitForSelector('#login-form', { state: 'visible' });
   await page.fill('#login-user', user);
   await page.fill('#login-password', password);
@@ -55,7 +55,7 @@ try {
   await login(page, 'viewer', VIEWER_PW);
   await page.waitForSelector('#app', { state: 'visible' });
   await page.waitForFunction(() => window.skyfence.tracks.size > 0 && window.skyfence.alerts.size > 0, null, { timeout: 60000 });
-  check((await page.locator('#alert-list button.ack').count()) === 0, 'a viewer gets no acknowledge buttons');
+  check((await page.locator('#alert-list button.ack:visible').count()) === 0, 'a viewer gets no acknowledge buttons');
   const viewerAck = await page.evaluate(async () => {
     const id = [...window.skyfence.alerts.keys()][0];
     const r = await fetch(`/ui/alerts/${id}/ack`, { method: 'POST' });
@@ -65,7 +65,9 @@ try {
   const afterViewer = await (await fetch(`${URL}/api/alerts`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
   const untouched = afterViewer.find((a) => a.alert === viewerAck.id);
   check(untouched && untouched.state !== 'acknowledged', 'the viewer left the alert unacknowledged');
+  // Logging out reloads the page, which then asks for a login again.
   await page.click('#logout');
+  await page.waitForSelector('#login-form', { state: 'visible' });
 
   // An operator logs in, sees tracks, opens one, and acknowledges an alert.
   await login(page, 'operator', OPERATOR_PW);
@@ -97,10 +99,10 @@ try {
   check(detail.includes('evidence') && detail.includes('identity') && detail.includes('sensors'), 'the detail shows evidence, identity and sensors');
 
   // Acknowledge the first open alert with one click; its state changes in the API.
-  const ackButton = page.locator('#alert-list li button.ack').first();
-  await ackButton.waitFor({ timeout: 60000 });
-  const alertId = Number(await ackButton.evaluate((b) => b.closest('li').dataset.alert));
-  await ackButton.click();
+  const firstButton = page.locator('#alert-list li button.ack:visible').first();
+  await firstButton.waitFor({ timeout: 60000 });
+  const alertId = Number(await firstButton.evaluate((b) => b.closest('li').dataset.alert));
+  await page.locator(`#alert-list li[data-alert="${alertId}"] button.ack`).click();
   await page.waitForFunction((id) => {
     const li = document.querySelector(`#alert-list li[data-alert="${id}"]`);
     return li && li.querySelector('.alert-state').textContent === 'acknowledged';
