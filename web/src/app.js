@@ -144,7 +144,7 @@
         t = { id: u.id, trail: [], history: [], firstSeen: u.t, c: null };
         state.tracks.set(u.id, t);
       }
-      t.t = u.t; t.lat = u.lat; t.lon = u.lon; t.alt = u.alt; t.v = u.v; t.sh = u.sh; t.status = u.status;
+      t.t = u.t; t.lat = u.lat; t.lon = u.lon; t.alt = u.alt; t.v = u.v; t.sh = u.sh; t.status = u.status || 'confirmed';
       if (u.c) {
         const before = t.c && t.c.class;
         t.c = u.c;
@@ -720,7 +720,9 @@
     li.addEventListener('click', () => {
       const a = state.alerts.get(id);
       state.selectedAlert = id;
-      if (a && a.tracks.length) selectTrack(a.tracks[a.tracks.length - 1], true);
+      // The alert lists every track it ever concerned; show the newest still alive.
+      const live = a ? a.tracks.filter((t) => state.tracks.has(t)) : [];
+      if (live.length) selectTrack(live[live.length - 1], true);
       renderAlerts();
       requestDraw();
     });
@@ -771,9 +773,10 @@
   function renderDetail() {
     const box = $('track-detail');
     const t = state.selected != null ? state.tracks.get(state.selected) : null;
+    $('detail').hidden = state.selected == null;
     if (!t) {
       box.className = 'muted';
-      box.textContent = state.selected != null ? `Track ${state.selected} has ended.` : 'Click a track on the map.';
+      box.textContent = `Track ${state.selected} has ended.`;
       return;
     }
     box.className = '';
@@ -842,6 +845,8 @@
     const m = Math.floor(s / 60); const r = s - 60 * m;
     return `${m}:${r.toFixed(0).padStart(2, '0')}`;
   }
+
+  $('detail-close').addEventListener('click', () => { state.selected = null; renderDetail(); requestDraw(); });
 
   // Where a track is drawn, in CSS pixels of the map canvas (for the browser test).
   state.screenOf = (id) => {

@@ -115,7 +115,9 @@ struct FeedTrack {
     v: [f64; 3],
     /// Horizontal position standard deviation, metres.
     sh: f64,
-    status: &'static str,
+    /// `coasting` when no sensor has updated it lately; left out while confirmed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
 }
 
 /// What a track is, who vouches for it, and how sure the tracker is of it.
@@ -159,9 +161,35 @@ impl FeedClass {
         }
     }
 
-    /// Its JSON text, by which the server tells whether it changed.
+    /// What a person would see change: the class, identity, flags and sensors, and
+    /// probabilities and evidence weights to a tenth. The class part is sent again
+    /// only when this changes: the exact figures move a little with every scan, and
+    /// resending them for thousands of tracks a second would triple the feed.
     pub fn key(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let p = &self.class_prob;
+        let mut k = format!(
+            "{}|{:.1},{:.1},{:.1},{:.1},{:.1},{:.1}|{:.1}|",
+            self.class,
+            p.drone_rotary,
+            p.drone_fixed_wing,
+            p.bird,
+            p.aircraft,
+            p.balloon,
+            p.unknown,
+            self.existence
+        );
+        for e in &self.class_evidence {
+            k.push_str(&format!("{}:{:.1},", e.evidence, e.weight_nats));
+        }
+        k.push('|');
+        if let Some(i) = &self.identity {
+            k.push_str(&format!("{}:{}:{:?}", i.source, i.id, i.callsign));
+        }
+        k.push('|');
+        k.push_str(&self.flags.join(","));
+        k.push('|');
+        k.push_str(&self.sensors.join(","));
+        k
     }
 }
 
@@ -202,12 +230,13 @@ impl FeedMessage {
             track: FeedTrack {
                 id: r.track,
                 t: rounded(r.time_s, 3),
-                lat: r.lla.map(|l| rounded(l.lat_deg(), 7)),
-                lon: r.lla.map(|l| rounded(l.lon_deg(), 7)),
-                alt: r.lla.map(|l| rounded(l.alt_m, 1)),
-                v: r.velocity_mps.map(|v| rounded(v, 2)),
+                // 1e-6 degrees is about 0.1 m: far below any track's uncertainty.
+                lat: r.lla.map(|l| rounded(l.lat_deg(), 6)),
+                lon: r.lla.map(|l| rounded(l.lon_deg(), 6)),
+                alt: r.lla.map(|l| rounded(l.alt_m, 0)),
+                v: r.velocity_mps.map(|v| rounded(v, 1)),
                 sh: rounded(((c[0] + c[3]) / 2.0).max(0.0).sqrt(), 1),
-                status: r.status.as_str(),
+                status: (r.status != model::TrackStatus::Confirmed).then(|| r.status.as_str()),
             },
             c: class.map(|k| FeedClassWithUpdates {
                 k,

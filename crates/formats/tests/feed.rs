@@ -89,7 +89,8 @@ fn feed_message_golden() {
     assert_eq!(v["time_s"], 100.0);
     let t = &v["tracks"][0];
     assert_eq!(t["id"], 7);
-    assert_eq!(t["v"][0], -20.12);
+    assert_eq!(t["v"][0], -20.1);
+    assert!(t.get("status").is_none(), "confirmed is the default");
     assert_eq!(t["sh"], 7.1); // sqrt((64 + 36) / 2)
     assert_eq!(t["c"]["class"], "drone_fixed_wing");
     assert_eq!(t["c"]["class_prob"]["drone_fixed_wing"], 0.9);
@@ -106,4 +107,25 @@ fn feed_message_golden() {
     assert_eq!(v["alerts"][0]["acknowledged_s"], 95.5);
     assert_eq!(v["removed_alerts"], serde_json::json!([1]));
     assert_eq!(v["sensors"][0]["max_range_m"], 8000.0);
+}
+
+#[test]
+fn the_class_part_is_resent_only_for_a_change_a_person_would_see() {
+    let names = ["radar-1", "rf-1"];
+    let name = |i: SensorIndex| names.get(i.0 as usize).copied();
+    let r = report();
+    let key = formats::FeedClass::of(&r, name).key();
+    let mut small = r.clone();
+    small.classification.probabilities = [0.051, 0.899, 0.03, 0.02, 0.0, 0.0];
+    small.existence = 0.9991;
+    assert_eq!(formats::FeedClass::of(&small, name).key(), key);
+    let mut moved = r.clone();
+    moved.classification.probabilities = [0.2, 0.75, 0.03, 0.02, 0.0, 0.0];
+    assert_ne!(formats::FeedClass::of(&moved, name).key(), key);
+    let mut flagged = r.clone();
+    flagged.flags = TrackFlags::NON_COOPERATIVE;
+    assert_ne!(formats::FeedClass::of(&flagged, name).key(), key);
+    let mut seen = r.clone();
+    seen.seen_by.record(SensorIndex(1), 100.0);
+    assert_ne!(formats::FeedClass::of(&seen, name).key(), key);
 }

@@ -298,3 +298,140 @@ fn web_users_are_validated_with_every_problem_at_once() {
         assert!(err.contains(want), "missing `{want}` in:\n{err}");
     }
 }
+
+/// The page with 5,000 live tracks at 1 Hz: `skyfence serve` fed over TCP with one
+/// scan a second of 5,000 targets flying straight across a 100 km square, and the page
+/// measured in headless Chromium (web/tests/load.mjs). The figures are printed and
+/// written to target/browser-artifacts/map-5000.json; the test holds the page to
+/// taking every feed message and drawing well inside the second between them.
+#[test]
+fn the_map_keeps_up_with_5000_tracks() {
+    use std::io::Write;
+    const TARGETS: usize = 5000;
+    let chromium = chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let input = probe.local_addr().unwrap();
+    drop(probe);
+    let config = format!(
+        "[api]\nlisten = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n\
+         [web]\n[[web.user]]\nname = \"operator\"\nrole = \"operator\"\npassword_env = \"SKYFENCE_TEST_OPERATOR_PASSWORD\"\n\
+         [site]\norigin = \"54.0,25.0,150\"\n\
+         [[input]]\nkind = \"tcp\"\nlisten = \"{input}\"\n"
+    );
+    let path = dir.path().join("serve.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut child = common::bin()
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env("SKYFENCE_TEST_OPERATOR_PASSWORD", OPERATOR_PW)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("API on http://").nth(1) {
+                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+            }
+        }
+    });
+    let api = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("serve printed its address");
+    let serve = Demo {
+        child,
+        url: format!("http://{api}"),
+    };
+
+    // Targets on a grid 1.4 km apart, each with its own straight course at 10-30 m/s.
+    let targets: Vec<[f64; 4]> = (0..TARGETS)
+        .map(|i| {
+            let (col, row) = ((i % 71) as f64, (i / 71) as f64);
+            let heading = (i as f64 * 2.399_963).rem_euclid(std::f64::consts::TAU);
+            let speed = 10.0 + (i % 21) as f64;
+            [
+                -49_000.0 + 1_400.0 * col,
+                -49_000.0 + 1_400.0 * row,
+                speed * heading.sin(),
+                speed * heading.cos(),
+            ]
+        })
+        .collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let feeder = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut s = loop {
+                match std::net::TcpStream::connect(input) {
+                    Ok(s) => break s,
+                    Err(_) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(100))
+                    }
+                    Err(e) => panic!("cannot reach serve's TCP input: {e}"),
+                }
+            };
+            let start = Instant::now();
+            let mut k = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = k as f64;
+                let mut buf = String::with_capacity(TARGETS * 90);
+                for [x, y, vx, vy] in &targets {
+                    buf.push_str(&format!(
+                        "{{\"time_s\":{t},\"sensor\":\"grid\",\"x_m\":{:.1},\"y_m\":{:.1},\"z_m\":300,\"sigma_m\":10}}\n",
+                        x + vx * t,
+                        y + vy * t
+                    ));
+                }
+                if s.write_all(buf.as_bytes()).is_err() {
+                    break;
+                }
+                k += 1;
+                // One scan a second of wall time.
+                let next = start + Duration::from_secs(k);
+                if let Some(wait) = next.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        })
+    };
+
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-artifacts");
+    let out = Command::new("node")
+        .arg("tests/load.mjs")
+        .current_dir(web_dir())
+        .env("SKYFENCE_URL", &serve.url)
+        .env("SKYFENCE_OPERATOR_PASSWORD", OPERATOR_PW)
+        .env("SKYFENCE_ARTIFACTS", &artifacts)
+        .env("SKYFENCE_CHROMIUM", &chromium)
+        .env("SKYFENCE_MIN_TRACKS", (TARGETS * 95 / 100).to_string())
+        .env("SKYFENCE_MEASURE_S", "20")
+        .output()
+        .expect("running node (Node.js must be installed)");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the load measurement failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = stdout.lines().last().unwrap_or("");
+    std::fs::write(artifacts.join("map-5000.json"), line).unwrap();
+    eprintln!("map with {TARGETS} tracks: {line}");
+    let m: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert!(m["tracks"].as_u64().unwrap() >= (TARGETS * 95 / 100) as u64);
+    // One message a second, none lost or bunched up by a page that cannot keep up.
+    let rate = m["feed_messages_per_s"].as_f64().unwrap();
+    assert!(
+        (0.8..=1.2).contains(&rate),
+        "feed messages per second: {rate}"
+    );
+    assert!(m["message_gap_ms_max"].as_f64().unwrap() < 2500.0, "{m}");
+    // Applying a message and drawing the picture each take well under the second.
+    assert!(m["apply_ms_max"].as_f64().unwrap() < 500.0, "{m}");
+    assert!(m["frame_ms_p95"].as_f64().unwrap() < 500.0, "{m}");
+    drop(serve);
+    let _ = feeder.join();
+}
