@@ -68,14 +68,18 @@ pub(crate) async fn start(
                 let _ = finished.blocking_send(());
             }))
         }
-        InputPlan::Sim { mut sim, speed } => Ok(tokio::task::spawn_blocking(move || {
+        InputPlan::Sim {
+            mut sim,
+            speed,
+            from_s,
+        } => Ok(tokio::task::spawn_blocking(move || {
             let start = Instant::now();
             let result = sim.run(|t, dets, _truth| -> Result<(), &'static str> {
                 if *stop.borrow() {
                     return Err("stopped");
                 }
-                if let Some(wait) = Duration::from_secs_f64(t / speed).checked_sub(start.elapsed())
-                {
+                let paced_s = (t - from_s).max(0.0) / speed;
+                if let Some(wait) = Duration::from_secs_f64(paced_s).checked_sub(start.elapsed()) {
                     std::thread::sleep(wait);
                 }
                 if dets.is_empty() {

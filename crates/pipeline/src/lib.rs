@@ -95,6 +95,9 @@ pub enum InputPlan {
         sim: Box<simulator::Simulation>,
         /// Times faster than real time.
         speed: f64,
+        /// Simulated seconds run at once before pacing starts, so a demo opens on a
+        /// picture already under way.
+        from_s: f64,
     },
 }
 

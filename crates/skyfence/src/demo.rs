@@ -20,6 +20,10 @@ pub struct DemoArgs {
     /// SKYFENCE_OPERATOR_PASSWORD and SKYFENCE_VIEWER_PASSWORD set.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Start this many seconds into the scenario (simulated at once), so the map opens
+    /// on a picture under way; 0 for the very beginning.
+    #[arg(long, default_value_t = 120.0)]
+    from_s: f64,
     /// Seed of the simulation (default: the scenario's own).
     #[arg(long)]
     seed: Option<u64>,
@@ -47,6 +51,9 @@ fn toml_str(s: &str) -> String {
 pub fn run(args: DemoArgs) -> Result<()> {
     if !(args.speed > 0.0 && args.speed.is_finite()) {
         bail!("--speed must be a positive number, got {}", args.speed);
+    }
+    if !(args.from_s >= 0.0 && args.from_s.is_finite()) {
+        bail!("--from-s must be 0 or more, got {}", args.from_s);
     }
     let (operator_pw, operator_generated) = secret("SKYFENCE_OPERATOR_PASSWORD", 8)?;
     let (viewer_pw, viewer_generated) = secret("SKYFENCE_VIEWER_PASSWORD", 8)?;
@@ -84,6 +91,7 @@ password_hash = {viewer_hash}
 kind = "sim"
 scenario = {scenario}
 speed = {speed}
+from_s = {from_s}
 {seed}"#,
         listen = toml_str(&args.listen.to_string()),
         token = toml_str(&token),
@@ -91,6 +99,7 @@ speed = {speed}
         viewer_hash = toml_str(&viewer_hash),
         scenario = toml_str(&args.scenario),
         speed = args.speed,
+        from_s = args.from_s,
     );
     let (plan, api) = serve::load_text(&config, Path::new("skyfence-demo.toml"))
         .with_context(|| format!("setting up the demo of {}", args.scenario))?;
@@ -103,6 +112,7 @@ speed = {speed}
     };
     let scenario = args.scenario.clone();
     let speed = args.speed;
+    let from_s = args.from_s;
     let token_note = if std::env::var_os("SKYFENCE_API_TOKEN").is_some() {
         "(from SKYFENCE_API_TOKEN)".to_owned()
     } else {
@@ -115,7 +125,7 @@ speed = {speed}
         Duration::from_secs(2),
         move |addr| {
             eprintln!(
-            "skyfence demo: {scenario} simulated at {speed}x real time\n\
+            "skyfence demo: {scenario} simulated at {speed}x real time from {from_s} s\n\
              \n  map:       http://{addr}/\n  operator:  user `operator`, password {}\n  viewer:    user `viewer`, password {}\n  API token: {token_note}\n             curl -H 'Authorization: Bearer TOKEN' http://{addr}/api/alerts\n\nStop with Ctrl-C.",
             shown(&operator_pw, operator_generated, "SKYFENCE_OPERATOR_PASSWORD"),
             shown(&viewer_pw, viewer_generated, "SKYFENCE_VIEWER_PASSWORD"),

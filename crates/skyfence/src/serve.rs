@@ -99,6 +99,7 @@ enum InputSection {
         scenario: String,
         speed: Option<f64>,
         seed: Option<u64>,
+        from_s: Option<f64>,
     },
 }
 
@@ -465,8 +466,13 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
                 scenario,
                 speed,
                 seed,
+                from_s,
             } => {
                 let speed = positive(&mut p, &format!("{what}.speed"), *speed, 1.0);
+                let from_s = from_s.unwrap_or(0.0);
+                if !(from_s >= 0.0 && from_s.is_finite()) {
+                    p.add(format!("{what}.from_s must be 0 or more, got {from_s}"));
+                }
                 clock_rate = Some(clock_rate.map_or(speed, |r| r.max(speed)));
                 let scenario_path = if Path::new(scenario).exists() {
                     rel(Path::new(scenario))
@@ -504,6 +510,7 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
                 inputs.push(InputPlan::Sim {
                     sim: Box::new(simulation),
                     speed,
+                    from_s,
                 });
             }
         }

@@ -101,6 +101,10 @@ impl Default for AssociationConfig {
 pub struct InitiationConfig {
     /// Highest speed a new target may have, m/s; bounds two-point initiation.
     pub max_speed_mps: f64,
+    /// Highest speed of a new target whose two detections carry the same cooperative
+    /// id (ADS-B address, Remote ID serial), m/s: the id says they are one object, so
+    /// the clutter that bounds `max_speed_mps` cannot pair them.
+    pub max_cooperative_speed_mps: f64,
     /// Longest time between the two detections that start a track, seconds.
     pub window_s: f64,
     /// Height standard deviation given to tracks started from 2D detections, metres.
@@ -119,6 +123,8 @@ impl Default for InitiationConfig {
     fn default() -> Self {
         Self {
             max_speed_mps: 80.0,
+            // Above an airliner with a jet-stream tailwind (about 300 m/s over ground).
+            max_cooperative_speed_mps: 350.0,
             window_s: 5.0,
             unmeasured_height_sigma_m: 300.0,
             assumed_height_m: 0.0,
@@ -230,6 +236,10 @@ impl TrackerConfig {
             self.motion.manoeuvre_sojourn_s,
         );
         pos("initiation.max_speed_mps", self.initiation.max_speed_mps);
+        pos(
+            "initiation.max_cooperative_speed_mps",
+            self.initiation.max_cooperative_speed_mps,
+        );
         pos("initiation.window_s", self.initiation.window_s);
         pos(
             "initiation.unmeasured_height_sigma_m",

@@ -14,6 +14,20 @@ pub(crate) struct Seed {
     pub used: bool,
     /// Creation order, set by the store.
     pub seq: u64,
+    /// A hash of the detection's cooperative id (ADS-B address, Remote ID serial), 0
+    /// without one.
+    pub coop_id: u64,
+}
+
+/// The hash of a cooperative id that seeds compare (0 for none). SipHash with fixed
+/// keys: the same id hashes the same in every run.
+pub(crate) fn coop_id_hash(id: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    id.map_or(0, |s| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.hash(&mut h);
+        h.finish().max(1)
+    })
 }
 
 /// An unassigned bearing waiting for a crossing one.

@@ -200,6 +200,7 @@ mod tests {
             has_height: false,
             used: false,
             seq: 0,
+            coop_id: 0,
         }
     }
 

@@ -1015,6 +1015,13 @@ impl Tracker {
                 let h_t = (c.mean[2] + curvature(x, y)).max(0.0);
                 let p = g.position_site_m;
                 let h_s = (p.z + curvature(p.x, p.y)).max(0.0);
+                // The instrumented range is a slant range: an airliner at 10 km above an
+                // 8 km radar is out of its reach, and its silence says nothing. Only for
+                // a measured height: an assumed one must not put a track out of reach,
+                // where no miss could ever delete it.
+                if tr.height_measured && ground2 + (h_t - h_s).powi(2) > max * max {
+                    return false;
+                }
                 let horizon = (2.0 * RADIO_EARTH_RADIUS_M * h_t).sqrt()
                     + (2.0 * RADIO_EARTH_RADIUS_M * h_s).sqrt();
                 ground2 <= horizon * horizon
@@ -1146,11 +1153,31 @@ impl Tracker {
             match (item.position, item.model.position_covariance_site_m2(hvar)) {
                 (Some(p), Some(cov)) => {
                     let sigma = item.model.horizontal_sigma_m().unwrap_or(0.0);
+                    let coop_id = crate::initiation::coop_id_hash(
+                        dets[item.det as usize]
+                            .attributes
+                            .as_deref()
+                            .and_then(|a| a.id.as_deref()),
+                    );
+                    // Two reports with one cooperative id are one object: they may pair
+                    // at an aircraft's speed.
+                    let vmax_of = |s: &Seed| {
+                        if coop_id != 0 && s.coop_id == coop_id {
+                            vmax.max(ic.max_cooperative_speed_mps)
+                        } else {
+                            vmax
+                        }
+                    };
+                    let query_vmax = if coop_id != 0 {
+                        vmax.max(ic.max_cooperative_speed_mps)
+                    } else {
+                        vmax
+                    };
                     near.clear();
                     self.seeds.near(
                         p.x,
                         p.y,
-                        vmax * ic.window_s + 4.0 * sigma,
+                        query_vmax * ic.window_s + 4.0 * sigma,
                         t,
                         ic.window_s,
                         near,
@@ -1161,7 +1188,7 @@ impl Tracker {
                     near.retain(|&r| {
                         seeds.get(r).is_some_and(|s| {
                             let dt = t - s.time_s;
-                            let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
+                            let reach = vmax_of(s) * dt + 3.0 * (2.0f64).sqrt() * sigma;
                             dt > 0.0
                                 && (p.x - s.position_m.x).powi(2) + (p.y - s.position_m.y).powi(2)
                                     <= reach * reach
@@ -1178,7 +1205,7 @@ impl Tracker {
                             continue;
                         };
                         let dt = t - s.time_s;
-                        let reach = vmax * dt + 3.0 * (2.0f64).sqrt() * sigma;
+                        let reach = vmax_of(&s) * dt + 3.0 * (2.0f64).sqrt() * sigma;
                         let g = two_point(&s, &p, &cov, item.model.measures_height(), dt, &tp);
                         // Second point's evidence: it fell inside the disc a target from
                         // the seed could reach, against clutter spread uniformly.
@@ -1206,6 +1233,7 @@ impl Tracker {
                             has_height: item.model.measures_height(),
                             used: false,
                             seq: 0,
+                            coop_id,
                         });
                     }
                 }

@@ -334,3 +334,72 @@ fn a_manned_aircraft_without_transponder_is_non_cooperative() {
         .iter()
         .all(|r| r.flags.contains(TrackFlags::NON_COOPERATIVE)));
 }
+
+/// Regression: an airliner at 230 m/s heard only on ADS-B got no track, since two-point
+/// initiation bounded every pair by `max_speed_mps` (80 m/s), and once tracked above a
+/// radar whose 60 km reach is a slant range it was flagged as spoofed. Reports with one
+/// address now pair at an aircraft's speed; a radar is silent about what lies beyond
+/// its slant range.
+#[test]
+fn a_fast_airliner_heard_only_on_adsb_is_tracked_and_not_suspected() {
+    // A light aircraft the radar sees, so it scans every second.
+    let seen = || Object {
+        at: line([-20_000.0, 0.0, 1_000.0], [50.0, 0.0, 0.0]),
+        icao: None,
+        physical: true,
+        rcs_dbsm: 5.0,
+    };
+    // 11 km up, circling the radar 59.5 km out at 230 m/s: inside its 60 km ground
+    // range, beyond its slant range (60.5 km).
+    let circle = |t: f64| {
+        let a = t * 230.0 / 59_500.0;
+        [59_500.0 * a.cos(), 59_500.0 * a.sin(), 11_000.0]
+    };
+    let objects = [
+        Object {
+            at: Box::new(circle),
+            icao: Some("4B1805"),
+            physical: false,
+            rcs_dbsm: 0.0,
+        },
+        seen(),
+    ];
+    let reports = run(&objects, 120, 3);
+    let tracked: Vec<&TrackReport> = reports
+        .iter()
+        .filter(|r| r.identity.as_ref().is_some_and(|i| i.id == "4B1805"))
+        .collect();
+    assert!(
+        tracked.first().is_some_and(|r| r.time_s <= 5.0),
+        "no track within 5 s (first at {:?})",
+        tracked.first().map(|r| r.time_s)
+    );
+    assert!(tracked.len() >= 110, "{} reports", tracked.len());
+    assert!(
+        tracked
+            .iter()
+            .all(|r| !r.flags.contains(TrackFlags::POSSIBLY_SPOOFED)),
+        "flagged as spoofed though no radar could see it"
+    );
+    // The same broadcast 2 km up, well inside the radar's reach, is suspected.
+    let low = [
+        Object {
+            at: line([20_000.0, -30_000.0, 2_000.0], [0.0, 230.0, 0.0]),
+            icao: Some("4B1805"),
+            physical: false,
+            rcs_dbsm: 0.0,
+        },
+        seen(),
+    ];
+    let reports = run(&low, 120, 3);
+    let late: Vec<(f64, Vec<&str>)> = reports
+        .iter()
+        .filter(|r| r.time_s >= 60.0 && r.identity.is_some())
+        .map(|r| (r.time_s, r.flags.names().collect()))
+        .collect();
+    assert!(!late.is_empty());
+    assert!(
+        late.iter().all(|(_, f)| f.contains(&"possibly_spoofed")),
+        "{late:?}"
+    );
+}
