@@ -8,7 +8,7 @@ use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use formats::{FeedClass, FeedMessage, SensorStatusLine};
+use formats::{FeedClass, FeedMessage};
 use model::{AlertState, TrackReport};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -91,21 +91,7 @@ fn next_message(st: &AppState, sent: &mut Sent, first: bool) -> Option<String> {
     removed_alerts.sort_unstable();
     sent.alerts = alerts_now;
 
-    let rows: Vec<SensorStatusLine> = sensors
-        .iter()
-        .map(|s| SensorStatusLine {
-            sensor: &s.name,
-            kind: s.kind,
-            lat_deg: s.position.map(|p| p.lat_deg()),
-            lon_deg: s.position.map(|p| p.lon_deg()),
-            max_range_m: s.max_range_m,
-            detections: s.detections,
-            last_report_s: s.last_report_s,
-            age_s: s.last_report_s.map(|l| (time_s - l).max(0.0)),
-            rate_per_s: s.rate_per_s,
-            health: s.health,
-        })
-        .collect();
+    let rows = crate::sensor_rows(&sensors, time_s);
     // Sensors are sent when their health or rate moved, not for every new detection.
     let sensor_key = hash_of(
         &rows

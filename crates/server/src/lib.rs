@@ -95,8 +95,18 @@ async fn sensors(State(st): State<AppState>) -> Response {
     let Ok(live) = st.running.live.read() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let rows: Vec<formats::SensorStatusLine> = live
-        .sensors
+    json(formats::sensors_json(&sensor_rows(
+        &live.sensors,
+        live.time_s,
+    )))
+}
+
+/// Sensors as the API and the page show them, at picture time `time_s`.
+pub(crate) fn sensor_rows(
+    sensors: &[pipeline::SensorStatus],
+    time_s: f64,
+) -> Vec<formats::SensorStatusLine<'_>> {
+    sensors
         .iter()
         .map(|s| formats::SensorStatusLine {
             sensor: &s.name,
@@ -106,12 +116,11 @@ async fn sensors(State(st): State<AppState>) -> Response {
             max_range_m: s.max_range_m,
             detections: s.detections,
             last_report_s: s.last_report_s,
-            age_s: s.last_report_s.map(|l| (live.time_s - l).max(0.0)),
+            age_s: s.last_report_s.map(|l| (time_s - l).max(0.0)),
             rate_per_s: s.rate_per_s,
             health: s.health,
         })
-        .collect();
-    json(formats::sensors_json(&rows))
+        .collect()
 }
 
 /// Body of an acknowledgement: who acknowledges.

@@ -50,6 +50,22 @@ impl Drop for Demo {
     }
 }
 
+/// Reads a child's standard error until `find` picks a value out of a line (within a
+/// minute), and keeps reading it afterwards so the child never blocks on a full pipe.
+fn watch_for(child: &mut Child, find: impl Fn(&str) -> Option<String> + Send + 'static) -> String {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(v) = find(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the child printed what was waited for")
+}
+
 fn start_demo(scenario: &str, speed: &str) -> Demo {
     let mut child = common::bin()
         .args(["demo", "--scenario", scenario, "--speed", speed])
@@ -61,19 +77,11 @@ fn start_demo(scenario: &str, speed: &str) -> Demo {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    // Keep reading the demo's messages so it never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(url) = line.trim().strip_prefix("map:") {
-                let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
-            }
-        }
+    let url = watch_for(&mut child, |line| {
+        line.trim()
+            .strip_prefix("map:")
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
     });
-    let url = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the demo printed its map URL");
     Demo { child, url }
 }
 
@@ -328,18 +336,11 @@ fn the_map_keeps_up_with_5000_tracks() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("API on http://").nth(1) {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
-            }
-        }
+    let api = watch_for(&mut child, |line| {
+        line.split("API on http://")
+            .nth(1)
+            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_owned())
     });
-    let api = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("serve printed its address");
     let serve = Demo {
         child,
         url: format!("http://{api}"),
