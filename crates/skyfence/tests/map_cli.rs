@@ -246,22 +246,9 @@ fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, 
 /// reported with every problem at once.
 #[test]
 fn web_users_are_validated_with_every_problem_at_once() {
-    use std::io::Write;
-    let mut child = common::bin()
-        .arg("hash-password")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (ok, out, err) = common::run_stdin(&["hash-password"], "a long enough password\n");
+    assert!(ok, "{err}");
+    let hash = out.trim().to_owned();
     assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
 
     let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,7 @@
 //! `skyfence track` end to end: the real binary on real files.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
-use std::io::Write;
 mod common;
 use common::{bin, shared};
-use std::process::Stdio;
 
 /// The small shared scenario, tracked by the binary and scored with GOSPA (c = 100 m,
 /// p = 2, alpha = 2): no worse than Stone Soup 1.9.1's best tracker on the same file
@@ -53,28 +51,6 @@ fn shared_small_scenario_beats_stone_soup_gospa() {
     );
 }
 
-fn run_stdin(args: &[&str], input: &str) -> (bool, String, String) {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn target_lines(n: usize) -> String {
     target_lines_from(0, n)
 }
@@ -92,7 +68,7 @@ fn target_lines_from(first: usize, end: usize) -> String {
 
 #[test]
 fn streams_stdin_to_stdout_with_origin() {
-    let (ok, out, err) = run_stdin(
+    let (ok, out, err) = common::run_stdin(
         &["track", "--origin", "52.2,21.0,100", "-"],
         &target_lines(10),
     );
@@ -115,7 +91,7 @@ fn malformed_line_fails_with_line_and_field() {
     let mut input = target_lines(3);
     input.push_str("{\"time_s\":3,\"sensor\":\"s\",\"x_m\":1,\"y_m\":2}\n");
     input.push_str(&target_lines_from(4, 8));
-    let (ok, _, err) = run_stdin(&["track", "-"], &input);
+    let (ok, _, err) = common::run_stdin(&["track", "-"], &input);
     assert!(!ok);
     assert!(err.contains("line 4, field `sigma_m`"), "{err}");
     assert!(err.contains("--on-error skip"), "{err}");
@@ -125,7 +101,7 @@ fn malformed_line_fails_with_line_and_field() {
 fn skip_mode_counts_rejections_and_keeps_going() {
     let mut input = target_lines(8);
     input.insert_str(0, "garbage\n{\"time_s\":\"x\"}\n{\"time_s\":1,\"sensor\":\"s\",\"range_m\":5,\"azimuth_deg\":1,\"sigma_range_m\":1,\"sigma_azimuth_deg\":1}\n");
-    let (ok, out, err) = run_stdin(&["track", "--on-error", "skip", "-"], &input);
+    let (ok, out, err) = common::run_stdin(&["track", "--on-error", "skip", "-"], &input);
     assert!(ok, "{err}");
     assert!(err.contains("8 detections accepted, 3 rejected"), "{err}");
     assert!(
@@ -140,14 +116,14 @@ fn invalid_config_lists_every_problem() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
     std::fs::write(&cfg, "[management]\npd = 1.5\nmax_coast_s = -1\n").unwrap();
-    let (ok, _, err) = run_stdin(&["track", "--config", cfg.to_str().unwrap(), "-"], "");
+    let (ok, _, err) = common::run_stdin(&["track", "--config", cfg.to_str().unwrap(), "-"], "");
     assert!(!ok);
     assert!(
         err.contains("management.pd") && err.contains("management.max_coast_s"),
         "{err}"
     );
     std::fs::write(&cfg, "[management]\npdd = 0.5\n").unwrap();
-    let (ok, _, err) = run_stdin(&["track", "--config", cfg.to_str().unwrap(), "-"], "");
+    let (ok, _, err) = common::run_stdin(&["track", "--config", cfg.to_str().unwrap(), "-"], "");
     assert!(!ok);
     assert!(err.contains("pdd"), "{err}");
 }
@@ -158,7 +134,7 @@ fn invalid_config_lists_every_problem() {
 #[test]
 fn line_endings_and_long_lines_read_as_plain_lines() {
     let plain = target_lines(40);
-    let (ok, want, err) = run_stdin(&["track", "-"], &plain);
+    let (ok, want, err) = common::run_stdin(&["track", "-"], &plain);
     assert!(ok, "{err}");
     assert!(!want.is_empty());
     let blob = "x".repeat(70_000);
@@ -176,14 +152,14 @@ fn line_endings_and_long_lines_read_as_plain_lines() {
         odd.push_str("\r\n");
     }
     let odd = odd.trim_end_matches("\r\n").to_string();
-    let (ok, got, err) = run_stdin(&["track", "-"], &odd);
+    let (ok, got, err) = common::run_stdin(&["track", "-"], &odd);
     assert!(ok, "{err}");
     assert_eq!(got, want);
     assert!(err.contains("41 lines, 40 detections accepted"), "{err}");
 
     let mut bad = odd.clone();
     bad.push_str("\r\n{\"time_s\":99,\"sensor\":\"s\"}");
-    let (ok, _, err) = run_stdin(&["track", "-"], &bad);
+    let (ok, _, err) = common::run_stdin(&["track", "-"], &bad);
     assert!(!ok);
     assert!(err.contains("line 42"), "{err}");
 }

@@ -107,3 +107,28 @@ impl Run {
         [&self.det, &self.truth, &self.sensors].map(|p| std::fs::read(p).unwrap())
     }
 }
+
+/// Runs the binary with `args`, `input` on its standard input: whether it succeeded,
+/// its standard output and its standard error.
+pub fn run_stdin(args: &[&str], input: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
