@@ -515,7 +515,7 @@
       ctx.lineTo(sx + t.v[0] * k, sy - t.v[1] * k);
     }
     ctx.stroke();
-    ctx.font = '11px system-ui';
+    const wanted = [];
     for (const t of list) {
       const [sx, sy] = toScreen(mercX(t.lon), mercY(t.lat));
       const cls = t.c ? t.c.class : 'unknown';
@@ -531,12 +531,51 @@
         ctx.strokeRect(sx - 16, sy - 16, 32, 32);
       }
       if (labels || t.id === state.selected || marks.open.has(t.id)) {
-        ctx.fillStyle = '#e8eef4';
-        ctx.fillText(`${t.id} ${CLASS_LABEL[cls]}`, sx + 12, sy - 6);
-        ctx.fillStyle = '#9fb0c0';
-        const speed = Math.hypot(t.v[0], t.v[1]);
-        ctx.fillText(`${Math.round(t.alt)} m  ${Math.round(speed)} m/s`, sx + 12, sy + 7);
+        wanted.push({ t, cls, sx, sy, rank: t.id === state.selected ? 0 : marks.open.has(t.id) ? 1 : 2 });
       }
+    }
+    drawLabels(wanted);
+  }
+
+  // Labels are placed in order of importance (the selected track, alerted tracks, the
+  // rest) at the first of four spots beside the symbol that no earlier label covers;
+  // a label with no free spot is left out, except the selected track's. Tracks flying
+  // in formation would otherwise print their labels over one another.
+  const LABEL_SPOTS = [[12, -16], [-12, -16], [12, 10], [-12, 10]]; // [dx, top], dx < 0: left
+  function drawLabels(wanted) {
+    wanted.sort((a, b) => a.rank - b.rank || a.t.id - b.t.id);
+    const cell = 64;
+    const grid = new Map();
+    const cells = (r, f) => {
+      for (let gx = Math.floor(r[0] / cell); gx <= Math.floor(r[2] / cell); gx += 1) {
+        for (let gy = Math.floor(r[1] / cell); gy <= Math.floor(r[3] / cell); gy += 1) {
+          if (f(`${gx},${gy}`)) return true;
+        }
+      }
+      return false;
+    };
+    const hits = (r) => cells(r, (k) => (grid.get(k) || []).some((o) => r[0] < o[2] && o[0] < r[2] && r[1] < o[3] && o[1] < r[3]));
+    ctx.font = '11px system-ui';
+    for (const w of wanted) {
+      const speed = Math.hypot(w.t.v[0], w.t.v[1]);
+      const line1 = `${w.t.id} ${CLASS_LABEL[w.cls]}`;
+      const line2 = `${Math.round(w.t.alt)} m  ${Math.round(speed)} m/s`;
+      const width = Math.max(ctx.measureText(line1).width, ctx.measureText(line2).width);
+      let rect = null;
+      for (const [dx, top] of LABEL_SPOTS) {
+        const x0 = dx > 0 ? w.sx + dx : w.sx + dx - width;
+        const r = [x0, w.sy + top, x0 + width, w.sy + top + 26];
+        if (!hits(r)) { rect = r; break; }
+      }
+      if (!rect) {
+        if (w.rank > 0) continue;
+        rect = [w.sx + 12, w.sy - 16, w.sx + 12 + width, w.sy + 10];
+      }
+      cells(rect, (k) => { if (!grid.has(k)) grid.set(k, []); grid.get(k).push(rect); return false; });
+      ctx.fillStyle = '#e8eef4';
+      ctx.fillText(line1, rect[0], rect[1] + 10);
+      ctx.fillStyle = '#9fb0c0';
+      ctx.fillText(line2, rect[0], rect[1] + 23);
     }
   }
 
