@@ -161,14 +161,8 @@ fn browser() -> Result<PathBuf> {
             run_cmd(&mut c)
         };
         apt(&["update", "-qq"])?;
-        apt(&[
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "chromium",
-        ])
-        .context("installing chromium (needs root or password-less sudo)")?;
+        apt(&["install", "-y", "-qq", "chromium"])
+            .context("installing chromium (needs root or password-less sudo)")?;
     }
     let web = root().join("web");
     let stamp = web.join("node_modules/.package-lock.json");
