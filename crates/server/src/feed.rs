@@ -7,15 +7,44 @@
 use crate::AppState;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use formats::{FeedClass, FeedMessage};
 use model::{AlertState, TrackReport};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-pub(crate) async fn socket(State(st): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub(crate) async fn socket(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Browsers send cookies with a WebSocket handshake from any page; the SameSite
+    // cookie already keeps other sites out, and a foreign Origin is refused as well.
+    if !same_origin(&headers) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "the feed is for this server's own page\n",
+        )
+            .into_response();
+    }
     ws.on_upgrade(move |s| run(s, st))
+}
+
+/// Whether a request's `Origin` (when a browser sent one) names the host it was sent
+/// to.
+fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let get = |h: axum::http::header::HeaderName| headers.get(h).and_then(|v| v.to_str().ok());
+    match (
+        get(axum::http::header::ORIGIN),
+        get(axum::http::header::HOST),
+    ) {
+        (None, _) => true,
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest.trim_end_matches('/') == host),
+        (Some(_), None) => false,
+    }
 }
 
 /// What one page has been sent.

@@ -36,6 +36,9 @@ pub(crate) struct WebState {
     sessions: auth::Sessions,
     /// Checked against when a login names no user, so both cases take as long.
     dummy_hash: String,
+    /// Password checks running at once: each costs 19 MiB and tens of milliseconds, so
+    /// a flood of logins must queue rather than exhaust the machine.
+    checks: tokio::sync::Semaphore,
 }
 
 /// Compares in time independent of where the strings differ, so response timing does
@@ -186,6 +189,7 @@ pub fn router(
             settings,
             sessions: auth::Sessions::default(),
             dummy_hash: auth::hash_password(&auth::random_hex(16)?)?,
+            checks: tokio::sync::Semaphore::new(2),
         })),
         None => None,
     };

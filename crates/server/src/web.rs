@@ -144,6 +144,9 @@ pub(crate) async fn login(State(st): State<AppState>, Json(body): Json<Login>) -
     let Some(web) = st.web.clone() else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let Ok(permit) = web.checks.acquire().await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
     let user = web
         .settings
         .users
@@ -152,23 +155,22 @@ pub(crate) async fn login(State(st): State<AppState>, Json(body): Json<Login>) -
         .cloned();
     // Argon2 is deliberately slow: off the async workers. An unknown user is checked
     // against a hash too, so the answer's timing does not tell which names exist.
+    let dummy = web.dummy_hash.clone();
     let checked = tokio::task::spawn_blocking(move || match &user {
         Some(u) => auth::verify_password(&u.password_hash, &body.password).then(|| u.clone()),
         None => {
-            let _ = auth::verify_password(&web.dummy_hash, &body.password);
+            let _ = auth::verify_password(&dummy, &body.password);
             None
         }
     })
     .await
     .ok()
     .flatten();
+    drop(permit);
     let Some(user) = checked else {
         tracing::warn!("refused a page login");
         tokio::time::sleep(FAILED_LOGIN_DELAY).await;
         return (StatusCode::UNAUTHORIZED, "wrong user name or password\n").into_response();
-    };
-    let Some(web) = st.web.as_ref() else {
-        return StatusCode::NOT_FOUND.into_response();
     };
     let id = match web.sessions.open(&user.name, user.role) {
         Ok(id) => id,

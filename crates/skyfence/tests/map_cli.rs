@@ -184,6 +184,12 @@ fn page_logins_and_roles_are_enforced_by_the_server() {
     };
     let ack = client(&format!("/ui/alerts/{id}/ack"));
     assert_eq!(http("POST", &ack, &[("Cookie", &cookie)], "").0, 403);
+    // The feed opens for the page's own origin and is refused to another site's page,
+    // even with the session cookie.
+    let host = demo.url.trim_start_matches("http://").to_owned();
+    let upgrade = |origin: &str| ws_handshake(&host, &cookie, origin);
+    assert_eq!(upgrade("http://attacker.example"), 403);
+    assert_eq!(upgrade(&format!("http://{host}")), 101);
 
     let (_, headers, _) = login("operator", OPERATOR_PW);
     let cookie = session_cookie(&headers);
@@ -202,6 +208,28 @@ fn page_logins_and_roles_are_enforced_by_the_server() {
         http("GET", &client("/ui/me"), &[("Cookie", &cookie)], "").0,
         401
     );
+}
+
+/// The status of a WebSocket handshake to the feed (the answer's head only: after a
+/// 101 the connection stays open).
+fn ws_handshake(host: &str, cookie: &str, origin: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let req = format!(
+        "GET /ui/feed HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nOrigin: {origin}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap() == 1 {
+        head.push(byte[0]);
+    }
+    String::from_utf8_lossy(&head)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
 }
 
 fn session_cookie(headers: &str) -> String {
