@@ -45,15 +45,12 @@
     replay: null, // index into frames while replaying
     paused: false,
     socket: null,
-    stats: { messages: 0, bytes: 0, started: performance.now(), frameMs: [], applyMs: [], lastFrameMs: 0 },
+    stats: { messages: 0, bytes: 0, frameMs: [], applyMs: [], lastFrameMs: 0 },
   };
   window.skyfence = state; // for the browser test and for operators' debugging
 
   // ---------- login ----------
-  async function api(path, opts = {}) {
-    const r = await fetch(path, { credentials: 'same-origin', ...opts });
-    return r;
-  }
+  const api = (path, opts = {}) => fetch(path, { credentials: 'same-origin', ...opts });
 
   async function start() {
     const r = await api('/ui/me');
@@ -351,6 +348,14 @@
     b.textContent = b.textContent ? `${b.textContent} ${text}` : text;
   }
 
+  // Adds a line through Mercator points [x0, y0, x1, y1, ...] to `g`'s current path.
+  function tracePath(g, a) {
+    for (let i = 0; i < a.length; i += 2) {
+      const [sx, sy] = toScreen(a[i], a[i + 1]);
+      if (i === 0) g.moveTo(sx, sy); else g.lineTo(sx, sy);
+    }
+  }
+
   function drawBasemap() {
     const c = basemap.canvas;
     c.width = canvas.width; c.height = canvas.height;
@@ -367,11 +372,7 @@
     for (const r of basemap.rings) {
       const [x0, y0, x1, y1] = r.box;
       if (x1 < vx0 || x0 > vx1 || y1 < vy0 || y0 > vy1) continue;
-      const a = r.a;
-      for (let i = 0; i < a.length; i += 2) {
-        const [sx, sy] = toScreen(a[i], a[i + 1]);
-        if (i === 0) g.moveTo(sx, sy); else g.lineTo(sx, sy);
-      }
+      tracePath(g, r.a);
       g.closePath();
     }
     g.fill('evenodd');
@@ -409,11 +410,7 @@
         const [sx, sy] = toScreen(z.circle.x, z.circle.y);
         ctx.arc(sx, sy, z.circle.r * pxPerM(z.circle.lat), 0, 2 * Math.PI);
       } else {
-        const a = z.rings[0];
-        for (let i = 0; i < a.length; i += 2) {
-          const [sx, sy] = toScreen(a[i], a[i + 1]);
-          if (i === 0) ctx.moveTo(sx, sy); else ctx.lineTo(sx, sy);
-        }
+        tracePath(ctx, z.rings[0]);
         if (!z.line) ctx.closePath();
       }
       if (z.kind === 'border') {
@@ -822,7 +819,6 @@
     box.textContent = '';
     const c = t.c || {};
     const title = document.createElement('div');
-    title.innerHTML = '';
     const strong = document.createElement('strong');
     strong.textContent = `Track ${t.id}: ${CLASS_LABEL[c.class || 'unknown']}`;
     strong.id = 'detail-title';

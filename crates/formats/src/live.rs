@@ -142,13 +142,12 @@ impl FeedClass {
         r: &TrackReport,
         sensor_name: impl Fn(model::SensorIndex) -> Option<&'n str>,
     ) -> Self {
-        let line = TrackLine::from(r);
         Self {
-            class: line.class,
-            class_prob: line.class_prob,
-            class_evidence: line.class_evidence,
-            identity: line.identity,
-            flags: line.flags,
+            class: r.classification.class.as_str(),
+            class_prob: crate::tracks::class_prob_line(r),
+            class_evidence: crate::tracks::evidence_lines(r),
+            identity: crate::tracks::identity_line(r),
+            flags: r.flags.names().collect(),
             // Existence moves in the sixth decimal every scan; two are what a person
             // reads, and they keep unchanged tracks out of the feed.
             existence: rounded(r.existence, 2),
@@ -161,13 +160,17 @@ impl FeedClass {
         }
     }
 
-    /// What a person would see change: the class, identity, flags and sensors, and
-    /// probabilities and evidence weights to a tenth. The class part is sent again
-    /// only when this changes: the exact figures move a little with every scan, and
-    /// resending them for thousands of tracks a second would triple the feed.
-    pub fn key(&self) -> String {
+    /// What a person would see change, as a hash: the class, identity, flags and
+    /// sensors, and probabilities and evidence weights to a tenth. The class part is
+    /// sent again only when this changes: the exact figures move a little with every
+    /// scan, and resending them for thousands of tracks a second would triple the feed.
+    pub fn key(&self) -> u64 {
+        use std::fmt::Write;
+        use std::hash::{Hash, Hasher};
         let p = &self.class_prob;
-        let mut k = format!(
+        let mut k = String::with_capacity(160);
+        let _ = write!(
+            k,
             "{}|{:.1},{:.1},{:.1},{:.1},{:.1},{:.1}|{:.1}|",
             self.class,
             p.drone_rotary,
@@ -179,17 +182,15 @@ impl FeedClass {
             self.existence
         );
         for e in &self.class_evidence {
-            k.push_str(&format!("{}:{:.1},", e.evidence, e.weight_nats));
+            let _ = write!(k, "{}:{:.1},", e.evidence, e.weight_nats);
         }
-        k.push('|');
         if let Some(i) = &self.identity {
-            k.push_str(&format!("{}:{}:{:?}", i.source, i.id, i.callsign));
+            let _ = write!(k, "|{}:{}:{:?}", i.source, i.id, i.callsign);
         }
-        k.push('|');
-        k.push_str(&self.flags.join(","));
-        k.push('|');
-        k.push_str(&self.sensors.join(","));
-        k
+        let _ = write!(k, "|{}|{}", self.flags.join(","), self.sensors.join(","));
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        k.hash(&mut h);
+        h.finish()
     }
 }
 

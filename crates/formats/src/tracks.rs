@@ -219,37 +219,49 @@ impl From<&TrackReport> for TrackLine {
             updates: r.updates,
             last_update_s: r.last_update_s,
             class: r.classification.class.as_str(),
-            class_prob: {
-                let p = |c: Class| rounded(r.classification.probabilities[c.index()], PROB);
-                ClassProbLine {
-                    drone_rotary: p(Class::DroneRotary),
-                    drone_fixed_wing: p(Class::DroneFixedWing),
-                    bird: p(Class::Bird),
-                    aircraft: p(Class::Aircraft),
-                    balloon: p(Class::Balloon),
-                    unknown: p(Class::Unknown),
-                }
-            },
-            class_evidence: r
-                .classification
-                .evidence
-                .iter()
-                .flatten()
-                .map(|(e, w)| EvidenceLine {
-                    evidence: e.as_str(),
-                    weight_nats: rounded(*w, NATS),
-                })
-                .collect(),
-            identity: r.identity.as_ref().map(|i| IdentityLine {
-                id: i.id.clone(),
-                source: i.source.as_str(),
-                callsign: i.callsign.clone(),
-                operator_lat_deg: i.operator_deg.map(|o| o[0]),
-                operator_lon_deg: i.operator_deg.map(|o| o[1]),
-            }),
+            class_prob: class_prob_line(r),
+            class_evidence: evidence_lines(r),
+            identity: identity_line(r),
             flags: r.flags.names().collect(),
         }
     }
+}
+
+/// A report's class probabilities as written.
+pub(crate) fn class_prob_line(r: &TrackReport) -> ClassProbLine {
+    let p = |c: Class| rounded(r.classification.probabilities[c.index()], PROB);
+    ClassProbLine {
+        drone_rotary: p(Class::DroneRotary),
+        drone_fixed_wing: p(Class::DroneFixedWing),
+        bird: p(Class::Bird),
+        aircraft: p(Class::Aircraft),
+        balloon: p(Class::Balloon),
+        unknown: p(Class::Unknown),
+    }
+}
+
+/// A report's class evidence as written, strongest first.
+pub(crate) fn evidence_lines(r: &TrackReport) -> Vec<EvidenceLine> {
+    r.classification
+        .evidence
+        .iter()
+        .flatten()
+        .map(|(e, w)| EvidenceLine {
+            evidence: e.as_str(),
+            weight_nats: rounded(*w, NATS),
+        })
+        .collect()
+}
+
+/// A report's cooperative identity as written.
+pub(crate) fn identity_line(r: &TrackReport) -> Option<IdentityLine> {
+    r.identity.as_ref().map(|i| IdentityLine {
+        id: i.id.clone(),
+        source: i.source.as_str(),
+        callsign: i.callsign.clone(),
+        operator_lat_deg: i.operator_deg.map(|o| o[0]),
+        operator_lon_deg: i.operator_deg.map(|o| o[1]),
+    })
 }
 
 /// Writes one track report as a JSON line (with the newline).

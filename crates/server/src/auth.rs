@@ -61,6 +61,10 @@ pub enum AuthError {
     Random(String),
 }
 
+/// Shortest page password skyfence hashes (from `skyfence hash-password` or a
+/// `password_env` variable).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
 /// An Argon2id hash (the crate's defaults, OWASP's recommended minimum: 19 MiB, two
 /// passes) of `password` with a fresh random salt, as a PHC string.
 pub fn hash_password(password: &str) -> Result<String, AuthError> {

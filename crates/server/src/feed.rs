@@ -57,6 +57,17 @@ struct Sent {
     sensors: u64,
 }
 
+/// The ids sent before that are no longer there, ascending.
+fn gone<V>(before: &HashMap<u64, V>, now: &HashMap<u64, V>) -> Vec<u64> {
+    let mut ids: Vec<u64> = before
+        .keys()
+        .filter(|k| !now.contains_key(k))
+        .copied()
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
 fn hash_of(s: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     s.hash(&mut h);
@@ -79,25 +90,17 @@ fn next_message(st: &AppState, sent: &mut Sent, first: bool) -> Option<String> {
     let mut seen: HashMap<u64, (f64, u64)> = HashMap::with_capacity(tracks.len());
     for r in tracks.iter() {
         let prev = sent.tracks.get(&r.track).copied();
-        if prev.is_some_and(|(t, _)| t == r.time_s) {
-            if let Some(p) = prev {
-                seen.insert(r.track, p);
-            }
+        if let Some(p) = prev.filter(|(t, _)| *t == r.time_s) {
+            seen.insert(r.track, p);
             continue;
         }
         let class = FeedClass::of(r, |i| sensors.get(i.0 as usize).map(|s| s.name.as_str()));
-        let key = hash_of(&class.key());
+        let key = class.key();
         let changed = !matches!(prev, Some((_, k)) if k == key);
         msg.track(r, changed.then_some(&class));
         seen.insert(r.track, (r.time_s, key));
     }
-    let mut removed: Vec<u64> = sent
-        .tracks
-        .keys()
-        .filter(|k| !seen.contains_key(k))
-        .copied()
-        .collect();
-    removed.sort_unstable();
+    let removed = gone(&sent.tracks, &seen);
     sent.tracks = seen;
     msg.removed_tracks(&removed);
 
@@ -111,13 +114,7 @@ fn next_message(st: &AppState, sent: &mut Sent, first: bool) -> Option<String> {
         }
         alerts_now.insert(a.alert, now);
     }
-    let mut removed_alerts: Vec<u64> = sent
-        .alerts
-        .keys()
-        .filter(|k| !alerts_now.contains_key(k))
-        .copied()
-        .collect();
-    removed_alerts.sort_unstable();
+    let removed_alerts = gone(&sent.alerts, &alerts_now);
     sent.alerts = alerts_now;
 
     let rows = crate::sensor_rows(&sensors, time_s);

@@ -36,6 +36,8 @@ pub(crate) struct WebState {
     sessions: auth::Sessions,
     /// Checked against when a login names no user, so both cases take as long.
     dummy_hash: String,
+    /// The zones the page draws, parsed once from `settings.zones_geojson`.
+    zones: Option<serde_json::Value>,
     /// Password checks running at once: each costs 19 MiB and tens of milliseconds, so
     /// a flood of logins must queue rather than exhaust the machine.
     checks: tokio::sync::Semaphore,
@@ -186,6 +188,10 @@ pub fn router(
 ) -> Result<Router, auth::AuthError> {
     let web = match web {
         Some(settings) => Some(Arc::new(WebState {
+            zones: settings
+                .zones_geojson
+                .as_deref()
+                .and_then(|z| serde_json::from_str(z).ok()),
             settings,
             sessions: auth::Sessions::default(),
             dummy_hash: auth::hash_password(&auth::random_hex(16)?)?,
@@ -211,7 +217,7 @@ pub fn router(
             .route("/ui/me", get(web::me))
             .route("/ui/setup", get(web::setup))
             .route("/ui/alerts/{id}/ack", post(web::ack))
-            .route("/ui/feed", get(web::socket))
+            .route("/ui/feed", get(feed::socket))
             .route_layer(middleware::from_fn_with_state(
                 st.clone(),
                 web::require_session,

@@ -2,7 +2,7 @@
 //! the bearer token, since a browser must never hold the machine token).
 
 use crate::auth::{self, Role, Session, Sessions, User};
-use crate::{feed, json, AppState};
+use crate::{json, AppState};
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -136,8 +136,9 @@ fn cookie(st: &AppState, value: &str, max_age_s: u64) -> String {
     )
 }
 
-fn me_json(s: &Session) -> Response {
-    json(serde_json::json!({"user": s.user, "role": s.role.as_str()}).to_string())
+/// Who is logged in, as the page reads it.
+fn who_json(user: &str, role: Role) -> Response {
+    json(serde_json::json!({"user": user, "role": role.as_str()}).to_string())
 }
 
 pub(crate) async fn login(State(st): State<AppState>, Json(body): Json<Login>) -> Response {
@@ -177,8 +178,7 @@ pub(crate) async fn login(State(st): State<AppState>, Json(body): Json<Login>) -
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     };
     tracing::info!(user = %user.name, role = user.role.as_str(), "page login");
-    let mut r =
-        json(serde_json::json!({"user": user.name, "role": user.role.as_str()}).to_string());
+    let mut r = who_json(&user.name, user.role);
     if let Ok(v) = HeaderValue::from_str(&cookie(&st, &id, auth::SESSION_LIFETIME.as_secs())) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -197,7 +197,7 @@ pub(crate) async fn logout(State(st): State<AppState>, headers: axum::http::Head
 }
 
 pub(crate) async fn me(axum::Extension(s): axum::Extension<Session>) -> Response {
-    me_json(&s)
+    who_json(&s.user, s.role)
 }
 
 /// What the page draws once: site origin, zones, title.
@@ -206,14 +206,8 @@ pub(crate) async fn setup(State(st): State<AppState>) -> Response {
         |o| serde_json::json!({"lat_deg": o.lat_deg(), "lon_deg": o.lon_deg(), "alt_m": o.alt_m}),
     );
     let (title, zones) = match &st.web {
-        Some(w) => (
-            w.settings.title.clone(),
-            w.settings
-                .zones_geojson
-                .as_deref()
-                .and_then(|z| serde_json::from_str::<serde_json::Value>(z).ok()),
-        ),
-        None => (String::new(), None),
+        Some(w) => (w.settings.title.as_str(), w.zones.as_ref()),
+        None => ("", None),
     };
     json(serde_json::json!({"title": title, "origin": origin, "zones": zones}).to_string())
 }
@@ -234,5 +228,3 @@ pub(crate) async fn ack(
     }
     crate::acknowledge(&st, &id, &s.user).await
 }
-
-pub(crate) use feed::socket;

@@ -57,7 +57,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     }
     let (operator_pw, operator_generated) = secret("SKYFENCE_OPERATOR_PASSWORD", 8)?;
     let (viewer_pw, viewer_generated) = secret("SKYFENCE_VIEWER_PASSWORD", 8)?;
-    let (token, _) = secret("SKYFENCE_API_TOKEN", 16)?;
+    let (token, token_generated) = secret("SKYFENCE_API_TOKEN", 16)?;
     if !args.listen.ip().is_loopback() && (operator_generated || viewer_generated) {
         bail!(
             "the demo listens on {}, which is not a loopback address: set SKYFENCE_OPERATOR_PASSWORD and SKYFENCE_VIEWER_PASSWORD (and SKYFENCE_API_TOKEN) first, or use --listen 127.0.0.1:PORT",
@@ -113,10 +113,10 @@ from_s = {from_s}
     let scenario = args.scenario.clone();
     let speed = args.speed;
     let from_s = args.from_s;
-    let token_note = if std::env::var_os("SKYFENCE_API_TOKEN").is_some() {
-        "(from SKYFENCE_API_TOKEN)".to_owned()
-    } else {
+    let token_note = if token_generated {
         token.clone()
+    } else {
+        "(from SKYFENCE_API_TOKEN)".to_owned()
     };
     serve::run_service(
         plan,

@@ -47,8 +47,9 @@ fn hash_password() -> anyhow::Result<()> {
         .read_line(&mut line)
         .context("reading the password from standard input")?;
     let pw = line.trim_end_matches(['\n', '\r']);
-    if pw.chars().count() < 10 {
-        anyhow::bail!("the password is shorter than 10 characters");
+    let min = server::auth::MIN_PASSWORD_CHARS;
+    if pw.chars().count() < min {
+        anyhow::bail!("the password is shorter than {min} characters");
     }
     println!("{}", server::auth::hash_password(pw)?);
     Ok(())

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use pipeline::{CotTransport, InputPlan, LanePolicy, OnFull, OutputPlan, Plan};
 use serde::Deserialize;
+use server::auth::MIN_PASSWORD_CHARS;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -186,6 +187,8 @@ fn web_settings(
     p: &mut Problems,
     w: &WebSection,
     listen: Option<SocketAddr>,
+    zones_geojson: Option<String>,
+    sim_title: Option<String>,
 ) -> Option<server::WebSettings> {
     let mut users: Vec<server::auth::User> = Vec::new();
     let mut names: Vec<&str> = Vec::new();
@@ -260,17 +263,18 @@ fn web_settings(
     let loopback = listen.is_some_and(|a| a.ip().is_loopback());
     Some(server::WebSettings {
         users,
-        zones_geojson: None,
-        title: w.title.clone().unwrap_or_else(|| "skyfence".into()),
+        zones_geojson,
+        title: w
+            .title
+            .clone()
+            .or(sim_title)
+            .unwrap_or_else(|| "skyfence".into()),
         // Browsers take a secure cookie over plain HTTP only from a loopback address;
         // elsewhere the page must sit behind TLS, which is then the operator's call.
         secure_cookies: w.secure_cookies.unwrap_or(loopback),
         feed_interval: Duration::from_millis(interval.clamp(100, 60_000)),
     })
 }
-
-/// Shortest page password accepted from the environment.
-const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Collects problems instead of stopping at the first.
 #[derive(Default)]
@@ -384,10 +388,6 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
             p.add("api token must be at least 16 characters (it guards acknowledgements)");
         }
     }
-    let mut web = file
-        .web
-        .as_ref()
-        .and_then(|w| web_settings(&mut p, w, listen));
 
     // [site]
     let origin = file
@@ -529,16 +529,15 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
         ),
         None => sim_zones,
     };
-    let zones_for_page = zones_text.clone();
     let rules_cfg = rules_config(&mut p, &file.alerts);
     let health = health_config(&mut p, &file.health);
     let mut rules = None;
-    if let Some(text) = zones_text {
+    if let Some(text) = &zones_text {
         match origin {
             None => p.add(
                 "zones need a site origin: give site.origin or a sensors file with an origin line",
             ),
-            Some(o) => match formats::parse_zones(&text, &geodesy::LocalFrame::new(o)) {
+            Some(o) => match formats::parse_zones(text, &geodesy::LocalFrame::new(o)) {
                 Ok(zs) => {
                     rules = Some(rules::AlertEngine::new(rules_cfg, zs.border, zs.areas));
                 }
@@ -550,6 +549,12 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
             },
         }
     }
+
+    // [web]: the page draws the zones, and takes the sim scenario's name for a title.
+    let web = file
+        .web
+        .as_ref()
+        .and_then(|w| web_settings(&mut p, w, listen, zones_text, sim_title));
 
     // [[output]]
     let mut outputs = Vec::new();
@@ -720,15 +725,6 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
             path.display()
         );
     };
-    if let Some(w) = &mut web {
-        w.zones_geojson = zones_for_page;
-        if let (Some(name), true) = (
-            &sim_title,
-            file.web.as_ref().is_some_and(|w| w.title.is_none()),
-        ) {
-            w.title = name.clone();
-        }
-    }
     Ok((
         Plan {
             tracker: tracker_cfg,

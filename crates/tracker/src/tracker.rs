@@ -1161,17 +1161,17 @@ impl Tracker {
                     );
                     // Two reports with one cooperative id are one object: they may pair
                     // at an aircraft's speed.
-                    let vmax_of = |s: &Seed| {
-                        if coop_id != 0 && s.coop_id == coop_id {
-                            vmax.max(ic.max_cooperative_speed_mps)
-                        } else {
-                            vmax
-                        }
-                    };
                     let query_vmax = if coop_id != 0 {
                         vmax.max(ic.max_cooperative_speed_mps)
                     } else {
                         vmax
+                    };
+                    let vmax_of = |s: &Seed| {
+                        if coop_id != 0 && s.coop_id == coop_id {
+                            query_vmax
+                        } else {
+                            vmax
+                        }
                     };
                     near.clear();
                     self.seeds.near(
