@@ -3,6 +3,7 @@
 //! `anyhow` and touches the terminal.
 
 mod convert;
+mod decode;
 mod demo;
 mod eval;
 mod plot;
@@ -35,6 +36,8 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Show the live map on a simulated border: the service with a built-in scenario.
     Demo(demo::DemoArgs),
+    /// Decode a sensor protocol (recording or stream) into detections or messages.
+    Decode(decode::DecodeArgs),
     /// Hash a map-page password (read from standard input) for a `[[web.user]]`.
     HashPassword,
 }
@@ -73,6 +76,7 @@ fn main() -> std::process::ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Decode(args) => decode::run(args),
         Command::HashPassword => hash_password(),
     };
     match result {

@@ -1,0 +1,192 @@
+//! `skyfence decode`: sensor protocols (recordings or streams) into detection lines, or
+//! every decoded message with its fields.
+
+use anyhow::{Context, Result};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Drone Remote ID (ASTM F3411): pcap/pcapng of Wi-Fi or Bluetooth, or JSON Lines
+    /// of hex payloads.
+    Remoteid,
+}
+
+#[derive(clap::Args)]
+pub struct DecodeArgs {
+    /// The protocol.
+    #[arg(value_enum)]
+    pub format: Format,
+    /// The recording or stream to read; `-` for standard input.
+    #[arg(default_value = "-")]
+    pub input: String,
+    /// Where to write; `-` for standard output.
+    #[arg(short, long, default_value = "-")]
+    pub output: String,
+    /// Write every decoded message with its fields instead of detections.
+    #[arg(long)]
+    pub messages: bool,
+    /// The sensor name detections carry (default: the format's name).
+    #[arg(long)]
+    pub sensor: Option<String>,
+    /// No summary on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Rejections are logged one by one up to this many, then only counted.
+const LOGGED_REJECTIONS: u64 = 20;
+
+fn open_input(input: &str) -> Result<Box<dyn Read + Send>> {
+    Ok(if input == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(File::open(input).with_context(|| format!("opening {input}"))?)
+    })
+}
+
+fn open_output(output: &str) -> Result<Box<dyn Write>> {
+    Ok(if output == "-" {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(std::io::BufWriter::new(
+            File::create(output).with_context(|| format!("creating {output}"))?,
+        ))
+    })
+}
+
+/// pcap (either byte order, micro or nanoseconds) or pcapng.
+fn is_capture(head: &[u8]) -> bool {
+    matches!(
+        head.get(..4),
+        Some([0xd4, 0xc3, 0xb2, 0xa1])
+            | Some([0xa1, 0xb2, 0xc3, 0xd4])
+            | Some([0x4d, 0x3c, 0xb2, 0xa1])
+            | Some([0xa1, 0xb2, 0x3c, 0x4d])
+            | Some([0x0a, 0x0d, 0x0d, 0x0a])
+    )
+}
+
+pub fn run(a: DecodeArgs) -> Result<()> {
+    match a.format {
+        Format::Remoteid => remoteid(&a),
+    }
+}
+
+fn remoteid(a: &DecodeArgs) -> Result<()> {
+    let mut rx = remoteid::Receiver::new(remoteid::ReceiverConfig {
+        sensor: a.sensor.clone().unwrap_or_else(|| "remoteid".into()),
+        ..Default::default()
+    });
+    let mut reader = BufReader::with_capacity(1 << 16, open_input(&a.input)?);
+    let mut out = open_output(&a.output)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let mut write_err: Option<std::io::Error> = None;
+    let mut rejected_lines: u64 = 0;
+    let sensor = rx.config().sensor.clone();
+    let messages = a.messages;
+    let mut emit = |heard: remoteid::Heard, out: &mut dyn Write, buf: &mut Vec<u8>| {
+        for e in &heard.errors {
+            tracing::debug!("refused Remote ID message: {e}");
+        }
+        if messages {
+            for m in &heard.messages {
+                if serde_json::to_writer(&mut *buf, m).is_ok() {
+                    buf.push(b'\n');
+                }
+            }
+        } else {
+            for d in &heard.detections {
+                d.write(&sensor, buf);
+            }
+        }
+        if buf.len() > 1 << 15 {
+            if let Err(e) = out.write_all(buf) {
+                write_err.get_or_insert(e);
+            }
+            buf.clear();
+        }
+    };
+    let head = reader.fill_buf().context("reading the input")?;
+    if is_capture(head) {
+        let mut packets_with_rid = 0u64;
+        let res = capture::for_each_packet(reader, |p| {
+            let found = remoteid::transport::from_packet(p.linktype, p.data);
+            if !found.is_empty() {
+                packets_with_rid += 1;
+            }
+            for payload in found {
+                let heard = rx.hear(p.time_s, &payload, None);
+                emit(heard, &mut *out, &mut buf);
+            }
+        });
+        match res {
+            Ok(stats) => {
+                if !a.quiet {
+                    eprintln!(
+                        "{} packets, {} with Remote ID",
+                        stats.packets, packets_with_rid
+                    );
+                }
+            }
+            // What came before the damage is kept; the damage is reported.
+            Err(e @ capture::CaptureError::Damaged { .. }) => {
+                tracing::warn!("{e}; the packets before it were decoded");
+                rejected_lines += 1;
+            }
+            Err(e) => return Err(e).context(format!("reading {}", a.input)),
+        }
+    } else {
+        let mut line = String::new();
+        let mut line_no = 0u64;
+        loop {
+            line.clear();
+            let n = reader
+                .read_line(&mut line)
+                .with_context(|| format!("reading {} after line {line_no}", a.input))?;
+            if n == 0 {
+                break;
+            }
+            line_no += 1;
+            match remoteid::parse_hex_line(&line, line_no) {
+                Ok(Some(h)) => {
+                    let p = remoteid::Payload {
+                        transport: remoteid::Transport::Hex,
+                        tx_mac: None,
+                        counter: None,
+                        body: &h.bytes,
+                    };
+                    let heard = rx.hear(h.time_s, &p, h.tx.as_deref());
+                    emit(heard, &mut *out, &mut buf);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    rejected_lines += 1;
+                    if rejected_lines <= LOGGED_REJECTIONS {
+                        tracing::warn!("rejected: {e}");
+                    }
+                }
+            }
+        }
+    }
+    out.write_all(&buf).context("writing the output")?;
+    out.flush().context("writing the output")?;
+    if let Some(e) = write_err {
+        return Err(e).context("writing the output");
+    }
+    let s = rx.stats();
+    if !a.quiet {
+        eprintln!(
+            "Remote ID: {} payloads, {} messages, {} rejected, {} locations without a position, \
+             {} detections ({} before the transmitter's Basic ID was heard), {} bad lines or blocks",
+            s.payloads,
+            s.messages,
+            s.rejected,
+            s.no_position,
+            s.detections,
+            s.detections_without_id,
+            rejected_lines
+        );
+    }
+    Ok(())
+}
