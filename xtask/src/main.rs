@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod bench_decode;
 mod bench_scale;
 mod bench_sim;
 mod bench_track;
@@ -29,6 +30,8 @@ enum Cmd {
     Test,
     /// skyfence vs Stone Soup 1.9.1 on the same detections: speed and GOSPA.
     BenchTrack(bench_track::Args),
+    /// Decoding speed of the sensor-protocol adapters, one core.
+    BenchDecode(bench_decode::Args),
     /// One scan of 10,000 targets and 100,000 clutter plots in a 200 km square.
     BenchScale(bench_scale::Args),
     /// Simulator throughput on a detection-heavy and a truth-heavy generated scenario.
@@ -52,6 +55,7 @@ fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Test => test(),
         Cmd::BenchTrack(a) => bench_track::run(a),
+        Cmd::BenchDecode(a) => bench_decode::run(a),
         Cmd::BenchScale(a) => bench_scale::run(a),
         Cmd::BenchSim(a) => bench_sim::run(a),
         Cmd::EvalRealdata(a) => eval_realdata::run(a),

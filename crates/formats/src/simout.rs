@@ -44,6 +44,14 @@ pub struct DetectionRecord<'a> {
     pub snr_db: Option<f64>,
     /// ADS-B callsign.
     pub callsign: Option<&'a str>,
+    /// ADS-B: Mode A code (4 octal digits).
+    pub squawk: Option<&'a str>,
+    /// ADS-B: navigation integrity category of the position.
+    pub nic: Option<u8>,
+    /// ADS-B: navigation accuracy category for position.
+    pub nac_p: Option<u8>,
+    /// ADS-B: source integrity level.
+    pub sil: Option<u8>,
     /// Remote ID: operator latitude, degrees.
     pub operator_lat_deg: Option<f64>,
     /// Remote ID: operator longitude, degrees.
@@ -214,6 +222,16 @@ pub fn append_detection(buf: &mut Vec<u8>, d: &DetectionRecord<'_>) {
     o.opt_fixed("snr_db", d.snr_db, 2);
     if let Some(c) = d.callsign {
         o.text("callsign", c);
+    }
+    if let Some(c) = d.squawk {
+        o.text("squawk", c);
+    }
+    for (k, v) in [("nic", d.nic), ("nac_p", d.nac_p), ("sil", d.sil)] {
+        if let Some(v) = v {
+            o.key(k);
+            o.buf
+                .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        }
     }
     o.opt_fixed("operator_lat_deg", d.operator_lat_deg, 9);
     o.opt_fixed("operator_lon_deg", d.operator_lon_deg, 9);

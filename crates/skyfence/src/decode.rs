@@ -10,6 +10,9 @@ pub enum Format {
     /// Drone Remote ID (ASTM F3411): pcap/pcapng of Wi-Fi or Bluetooth, or JSON Lines
     /// of hex payloads.
     Remoteid,
+    /// Mode S / ADS-B: Beast binary, AVR text (`*...;`, `@...;`) or JSON Lines
+    /// `{"time_s": T, "hex": "..."}`, recognised from the first byte.
+    Adsb,
 }
 
 #[derive(clap::Args)]
@@ -29,6 +32,10 @@ pub struct DecodeArgs {
     /// The sensor name detections carry (default: the format's name).
     #[arg(long)]
     pub sensor: Option<String>,
+    /// ADS-B: the receiver's position `LAT,LON` (degrees), for surface positions and
+    /// single-frame (local) CPR decoding.
+    #[arg(long, value_parser = parse_lat_lon)]
+    pub reference: Option<(f64, f64)>,
     /// No summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -70,7 +77,177 @@ fn is_capture(head: &[u8]) -> bool {
 pub fn run(a: DecodeArgs) -> Result<()> {
     match a.format {
         Format::Remoteid => remoteid(&a),
+        Format::Adsb => adsb(&a),
     }
+}
+
+fn parse_lat_lon(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s.split_once(',').ok_or("expected LAT,LON in degrees")?;
+    let lat: f64 = a.trim().parse().map_err(|e| format!("latitude: {e}"))?;
+    let lon: f64 = b.trim().parse().map_err(|e| format!("longitude: {e}"))?;
+    if !(lat.abs() <= 90.0 && lon.abs() <= 180.0) {
+        return Err("latitude must be within ±90 and longitude within ±180 degrees".into());
+    }
+    Ok((lat, lon))
+}
+
+/// Seconds on the receiver's 12 MHz clock.
+const MLAT_HZ: f64 = 12e6;
+
+fn unix_now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Writes what one frame gave; counts and logs a refusal.
+struct AdsbSink {
+    rx: adsb::Receiver,
+    messages: bool,
+    buf: Vec<u8>,
+    refused: u64,
+}
+
+impl AdsbSink {
+    fn frame(&mut self, time_s: f64, frame: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
+        match self.rx.hear(time_s, frame) {
+            Ok(h) => {
+                if self.messages {
+                    let line = adsb::MessageLine {
+                        time_s,
+                        hex: hex_text(frame),
+                        message: &h.message,
+                    };
+                    if serde_json::to_writer(&mut self.buf, &line).is_ok() {
+                        self.buf.push(b'\n');
+                    }
+                } else if let Some(d) = &h.detection {
+                    d.write(&self.rx.config().sensor, &mut self.buf);
+                }
+            }
+            Err(e) => {
+                self.refused += 1;
+                if self.refused <= LOGGED_REJECTIONS {
+                    tracing::warn!("refused frame {}: {e}", hex_text(frame));
+                }
+            }
+        }
+        if self.buf.len() > 1 << 16 {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+fn hex_text(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn adsb(a: &DecodeArgs) -> Result<()> {
+    let rx = adsb::Receiver::new(adsb::ReceiverConfig {
+        sensor: a.sensor.clone().unwrap_or_else(|| "adsb".into()),
+        reference: a.reference,
+        ..Default::default()
+    });
+    let mut sink = AdsbSink {
+        rx,
+        messages: a.messages,
+        buf: Vec::with_capacity(1 << 17),
+        refused: 0,
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, open_input(&a.input)?);
+    let mut out = open_output(&a.output)?;
+    let first = reader
+        .fill_buf()
+        .context("reading the input")?
+        .iter()
+        .copied()
+        .find(|b| !b.is_ascii_whitespace());
+    let mut bad_lines = 0u64;
+    let mut framing = None;
+    match first {
+        Some(0x1a) => {
+            let mut framer = adsb::framing::BeastFramer::new();
+            let mut frames = Vec::new();
+            loop {
+                let chunk = reader.fill_buf().context("reading the Beast stream")?;
+                if chunk.is_empty() {
+                    break;
+                }
+                framer.push(chunk, |f| frames.push(f));
+                let n = chunk.len();
+                reader.consume(n);
+                for f in frames.drain(..) {
+                    sink.frame(f.mlat_ticks as f64 / MLAT_HZ, &f.data, &mut *out)
+                        .context("writing the output")?;
+                }
+            }
+            framing = Some(framer.stats());
+        }
+        Some(b'{') | Some(b'*') | Some(b'@') => {
+            let json = first == Some(b'{');
+            let mut line = String::new();
+            let mut line_no = 0u64;
+            loop {
+                line.clear();
+                if reader
+                    .read_line(&mut line)
+                    .with_context(|| format!("reading {} after line {line_no}", a.input))?
+                    == 0
+                {
+                    break;
+                }
+                line_no += 1;
+                let parsed = if json {
+                    adsb::parse_hex_line(&line, line_no).map_err(|e| e.to_string())
+                } else if line.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    adsb::framing::parse_avr(&line)
+                        .map(|(ticks, data)| {
+                            Some((ticks.map(|t| t as f64 / MLAT_HZ).unwrap_or_else(unix_now_s), data))
+                        })
+                        .map_err(|e| format!("line {line_no}: {e}"))
+                };
+                match parsed {
+                    Ok(Some((t, data))) => sink.frame(t, &data, &mut *out).context("writing the output")?,
+                    Ok(None) => {}
+                    Err(e) => {
+                        bad_lines += 1;
+                        if bad_lines <= LOGGED_REJECTIONS {
+                            tracing::warn!("rejected: {e}");
+                        }
+                    }
+                }
+            }
+        }
+        None => {}
+        Some(b) => anyhow::bail!(
+            "{} is not Beast (starts 0x1A), AVR (*...; or @...;) or JSON Lines (starts {{):              its first byte is 0x{b:02X}",
+            a.input
+        ),
+    }
+    out.write_all(&sink.buf).context("writing the output")?;
+    out.flush().context("writing the output")?;
+    let s = sink.rx.stats();
+    if !a.quiet {
+        let framing = framing
+            .map(|f| {
+                format!(
+                    ", Beast: {} bytes skipped, {} bad frame types, {} Mode A/C or status frames",
+                    f.skipped_bytes, f.bad_type, f.not_mode_s
+                )
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "ADS-B: {} frames, {} decoded, {} refused, {} airborne positions ({} not yet resolvable), \
+             {} detections, {} bad lines{framing}",
+            s.frames, s.decoded, s.rejected, s.positions, s.unresolved_positions, s.detections, bad_lines
+        );
+    }
+    Ok(())
 }
 
 fn remoteid(a: &DecodeArgs) -> Result<()> {

@@ -116,3 +116,42 @@ fn a_truncated_capture_keeps_what_came_before_the_damage() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("opening"));
 }
+
+#[test]
+fn adsb_frames_from_hex_lines_and_avr_become_detections_with_quality() {
+    let text = std::fs::read_to_string(shared().join("realdata/modes_frames_traffic_full_flight_head.jsonl")).unwrap();
+    let mut lines = String::new();
+    let mut avr = String::new();
+    for l in text.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        lines.push_str(&format!("{{\"time_s\":{},\"hex\":\"{}\"}}\n", v["t"], v["hex"].as_str().unwrap()));
+        avr.push_str(&format!("*{};\n", v["hex"].as_str().unwrap().to_uppercase()));
+    }
+    lines.push_str("{\"hex\":\"8d\"}\n");
+    let (ok, out, err) = run_stdin(&["decode", "adsb", "-", "--reference", "49.0097,2.5479"], &lines);
+    assert!(ok, "{err}");
+    let d = jsonl(&out);
+    assert_eq!(d.len(), 75, "one detection per airborne position");
+    for x in &d {
+        assert_eq!(x["id"], "393322");
+        assert_eq!(x["sensor"], "adsb");
+        assert_eq!(x["callsign"], "AFR34ZG");
+        assert_eq!(x["nic"], 8);
+        assert!(x["sigma_m"].as_f64().unwrap() > 10.0);
+        let lat = x["lat_deg"].as_f64().unwrap();
+        assert!((48.9..49.2).contains(&lat), "{lat}");
+    }
+    // The aircraft climbs out of CDG.
+    assert!(d.last().unwrap()["alt_m"].as_f64().unwrap() > d[0]["alt_m"].as_f64().unwrap() + 300.0);
+    assert!(err.contains("3000 decoded, 0 refused"), "{err}");
+    assert!(err.contains("1 bad lines"), "{err}");
+    // AVR text: the same frames; without times, every frame is stamped with the
+    // time it is read, and positions still resolve in pairs.
+    let (ok, out, err) = run_stdin(&["decode", "adsb", "-", "-q", "--messages"], &avr);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 3000);
+    // Neither Beast, AVR nor JSON: a clear error.
+    let (ok, _, err) = run_stdin(&["decode", "adsb", "-"], "hello\n");
+    assert!(!ok);
+    assert!(err.contains("not Beast"), "{err}");
+}

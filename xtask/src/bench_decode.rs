@@ -1,0 +1,77 @@
+//! Decoding speed of the protocol adapters on one core: Mode S frames per second
+//! (real frames through the Beast framer and the receiver, positions resolved).
+
+use anyhow::{Context, Result};
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Frames (or records) to decode per protocol.
+    #[arg(long, default_value_t = 3_000_000)]
+    pub count: usize,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    adsb_speed(a.count)?;
+    Ok(())
+}
+
+fn adsb_speed(count: usize) -> Result<()> {
+    let path = crate::shared_dir()?.join("realdata/modes_frames_traffic_full_flight_head.jsonl");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut frames: Vec<(f64, Vec<u8>)> = Vec::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        let hex = v["hex"].as_str().context("a frame without hex")?;
+        let bytes = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()?;
+        frames.push((v["t"].as_f64().unwrap_or(0.0), bytes));
+    }
+    let span_s = frames.last().map(|f| f.0).unwrap_or(0.0) - frames[0].0 + 1.0;
+    // A Beast stream of the frames, repeated, as a receiver's port would send them.
+    let mut stream = Vec::new();
+    let passes = count.div_ceil(frames.len());
+    for p in 0..passes {
+        for (t, f) in &frames {
+            let ticks = (((t - frames[0].0) + p as f64 * span_s) * 12e6) as u64;
+            stream.push(0x1a);
+            stream.push(if f.len() == 7 { b'2' } else { b'3' });
+            let mut body = ticks.to_be_bytes()[2..].to_vec();
+            body.push(100);
+            body.extend_from_slice(f);
+            for b in body {
+                stream.push(b);
+                if b == 0x1a {
+                    stream.push(0x1a);
+                }
+            }
+        }
+    }
+    let mut rx = adsb::Receiver::new(adsb::ReceiverConfig {
+        reference: Some((49.0097, 2.5479)),
+        ..Default::default()
+    });
+    let mut framer = adsb::framing::BeastFramer::new();
+    let mut n = 0u64;
+    let mut dets = 0u64;
+    let start = Instant::now();
+    for chunk in stream.chunks(64 * 1024) {
+        framer.push(chunk, |f| {
+            n += 1;
+            if let Ok(h) = rx.hear(f.mlat_ticks as f64 / 12e6, &f.data) {
+                dets += u64::from(h.detection.is_some());
+            }
+        });
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let s = rx.stats();
+    println!(
+        "Mode S (Beast framing + rs1090 decode + CPR + detections), one core: {n} frames in {secs:.3} s = {:.0} frames/s ({} decoded, {} refused, {dets} detections)",
+        n as f64 / secs,
+        s.decoded,
+        s.rejected
+    );
+    Ok(())
+}
