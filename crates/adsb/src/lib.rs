@@ -7,6 +7,7 @@
 //! its operational status, its GNSS-minus-baro difference), and the detection a
 //! position message becomes, with the quality indicators it was sent with.
 
+pub mod fast;
 pub mod framing;
 
 use formats::{append_detection, DetectionRecord};
@@ -75,7 +76,7 @@ pub struct ReceiverStats {
 struct Aircraft {
     callsign: Option<String>,
     squawk: Option<String>,
-    category: Option<String>,
+    class: Option<&'static str>,
     nac_p: Option<u8>,
     sil: Option<u8>,
     nic_a: Option<u8>,
@@ -243,15 +244,18 @@ fn airborne_nic(tc: u8, nic_a: u8, nic_b: u8) -> u8 {
     }
 }
 
-/// Emitter category (rs1090's name for it) to a class hint.
-fn category_class(cat: &str) -> Option<&'static str> {
-    match cat {
-        "UAV" => Some("drone_fixed_wing"),
-        "Lighter than air" => Some("balloon"),
-        "Glider" | "Ultralight" | "<7000kg" | "<34,000kg" | "<136,000kg" | "Heavy"
-        | "High vortex" | "High performance" | "Rotorcraft" | "Light" | "Medium 1" | "Medium 2" => {
-            Some("aircraft")
-        }
+/// Emitter category (type code 1-4 is the set D, C, B, A; the CA field the category
+/// within it, DO-260B table 2-14) to a class hint.
+fn category_class(tc: u8, ca: u8) -> Option<&'static str> {
+    match (tc, ca) {
+        // A1..A7: light to heavy, high vortex, high performance, rotorcraft.
+        (4, 1..=7) => Some("aircraft"),
+        // B1 glider, B4 ultralight.
+        (3, 1) | (3, 4) => Some("aircraft"),
+        // B2 lighter than air.
+        (3, 2) => Some("balloon"),
+        // B6 unmanned aerial vehicle.
+        (3, 6) => Some("drone_fixed_wing"),
         _ => None,
     }
 }
@@ -283,7 +287,7 @@ impl Receiver {
     }
 
     /// Decodes one frame heard at `time_s` (seconds; frames must come in time order
-    /// per aircraft for CPR pairing).
+    /// per aircraft for CPR pairing) with rs1090, giving its full decode.
     pub fn hear(&mut self, time_s: f64, frame: &[u8]) -> Result<Heard, FrameError> {
         self.stats.frames += 1;
         if frame.len() != 7 && frame.len() != 14 {
@@ -299,12 +303,10 @@ impl Receiver {
         };
         self.stats.decoded += 1;
         let mut detection = None;
-        let no_update = None;
         if let DF::SurveillanceIdentityReply { id, ap, .. }
         | DF::CommBIdentityReply { id, ap, .. } = &msg.df
         {
-            let ac = self.aircraft.entry(ap.0).or_default();
-            ac.squawk = Some(format!("{:04x}", id.0));
+            self.aircraft.entry(ap.0).or_default().squawk = Some(format!("{:04x}", id.0));
         }
         let (icao, me): (ICAO, &mut ME) = match &mut msg.df {
             DF::ExtendedSquitterADSB(a) => (a.icao24, &mut a.message),
@@ -316,89 +318,149 @@ impl Receiver {
                 })
             }
         };
-        if matches!(me, ME::BDS05 { .. } | ME::BDS06 { .. }) {
-            decode_position(
-                me,
-                time_s,
-                &icao,
-                &mut self.cpr,
-                &mut self.reference,
-                &no_update,
-            );
-        }
-        let ac = self.aircraft.entry(icao.0).or_default();
+        // The ME field's raw bytes sit at the same offset in DF17 and DF18.
+        let raw_me = &frame[4..11];
         match me {
             ME::BDS08 { inner, .. } => {
-                ac.callsign = Some(inner.callsign.trim().to_string()).filter(|c| !c.is_empty());
-                ac.category = serde_json::to_value(inner.wake_vortex)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string));
+                let (tc, ca) = (raw_me[0] >> 3, raw_me[0] & 0x07);
+                self.on_ident(icao.0, &inner.callsign, tc, ca);
             }
-            ME::BDS09(v) => {
-                if let Some(d) = v.geo_minus_baro {
-                    ac.geo_minus_baro_ft = Some((time_s, d));
-                }
+            ME::BDS09(v) => self.on_geo_minus_baro(icao.0, time_s, v.geo_minus_baro),
+            ME::BDS65(_) => self.on_op_status(icao.0, fast::op_status(raw_me)),
+            ME::BDS06 { .. } => {
+                self.on_position(icao, time_s, me);
             }
-            ME::BDS65(status) => {
-                // Operational status comes in three versions with the same
-                // indicators in different places; rs1090 names them alike.
-                if let Ok(v) = serde_json::to_value(status) {
-                    let get = |k: &str| v.get(k).and_then(|x| x.as_u64()).map(|x| x as u8);
-                    ac.nac_p = get("NACp").or(ac.nac_p);
-                    ac.sil = get("SIL").or(ac.sil);
-                    ac.nic_a = get("NICa").or(ac.nic_a);
-                }
-            }
-            ME::BDS05 { tc, inner } => {
-                let tc = *tc;
-                self.stats.positions += 1;
-                match (inner.latitude, inner.longitude) {
-                    (Some(lat), Some(lon)) => {
-                        let nic =
-                            airborne_nic(tc, ac.nic_a.unwrap_or(0), inner.saf_or_nicb.unwrap_or(0));
-                        let sigma_m = ac
-                            .nac_p
-                            .and_then(nacp_epu_m)
-                            .or_else(|| nic_radius_m(nic))
-                            // Both are 95% radii of a horizontal circle: 2.45 sigma.
-                            .map(|r| r / 2.45)
-                            .unwrap_or(self.cfg.unknown_accuracy_sigma_m);
-                        let gnss = (20..=22).contains(&tc);
-                        let (alt_m, alt_source) = match inner.alt {
-                            None => (None, "none"),
-                            Some(a) if gnss => (Some(f64::from(a) * FT_M), "gnss"),
-                            Some(a) => match ac.geo_minus_baro_ft {
-                                Some((t, d)) if (time_s - t).abs() <= GEO_MINUS_BARO_MAX_AGE_S => {
-                                    (Some(f64::from(a + i32::from(d)) * FT_M), "baro_corrected")
-                                }
-                                _ => (Some(f64::from(a) * FT_M), "baro"),
-                            },
-                        };
-                        self.stats.detections += 1;
-                        detection = Some(AdsbDetection {
-                            time_s,
-                            icao24: icao.to_string(),
-                            lat_deg: lat,
-                            lon_deg: lon,
-                            alt_m,
-                            alt_source,
-                            sigma_m,
-                            nic,
-                            nac_p: ac.nac_p,
-                            sil: ac.sil,
-                            callsign: ac.callsign.clone(),
-                            squawk: ac.squawk.clone(),
-                            class: ac.category.as_deref().and_then(category_class),
-                        });
-                    }
-                    _ => self.stats.unresolved_positions += 1,
-                }
-            }
+            ME::BDS05 { .. } => detection = self.on_position(icao, time_s, me),
             _ => {}
         }
         Ok(Heard {
             message: msg,
             detection,
+        })
+    }
+
+    /// The same detections as [`Receiver::hear`], without rs1090's full decode of
+    /// frames a detection does not need (see [`fast`]). Frames with nothing for a
+    /// detection (altitude replies, all-calls, air-air) are counted as decoded
+    /// without being read further.
+    pub fn hear_fast(
+        &mut self,
+        time_s: f64,
+        frame: &[u8],
+    ) -> Result<Option<AdsbDetection>, FrameError> {
+        if frame.len() != 7 && frame.len() != 14 {
+            self.stats.frames += 1;
+            self.stats.rejected += 1;
+            return Err(FrameError::Length(frame.len()));
+        }
+        let found = fast::read(frame);
+        if !matches!(found, fast::Fast::Fallback) {
+            self.stats.frames += 1;
+        }
+        match found {
+            fast::Fast::Fallback => return self.hear(time_s, frame).map(|h| h.detection),
+            fast::Fast::BadCrc => {
+                self.stats.rejected += 1;
+                return Err(FrameError::Undecodable("CRC mismatch".into()));
+            }
+            fast::Fast::Nothing => {}
+            fast::Fast::Squawk(icao, sq) => {
+                self.aircraft.entry(icao).or_default().squawk = Some(sq)
+            }
+            fast::Fast::Ident(icao, cs, tc, ca) => self.on_ident(icao, &cs, tc, ca),
+            fast::Fast::GeoMinusBaro(icao, d) => self.on_geo_minus_baro(icao, time_s, d),
+            fast::Fast::Airborne(icao, tc, inner) => {
+                self.stats.decoded += 1;
+                let mut me = ME::BDS05 { tc, inner };
+                return Ok(self.on_position(ICAO(icao), time_s, &mut me));
+            }
+            fast::Fast::Surface(icao, tc, inner) => {
+                let mut me = ME::BDS06 { tc, inner };
+                self.on_position(ICAO(icao), time_s, &mut me);
+            }
+        }
+        self.stats.decoded += 1;
+        Ok(None)
+    }
+
+    fn on_ident(&mut self, icao: u32, callsign: &str, tc: u8, ca: u8) {
+        let ac = self.aircraft.entry(icao).or_default();
+        let cs = callsign.trim_end_matches(['#', ' ']).trim();
+        ac.callsign = (!cs.is_empty()).then(|| cs.to_string());
+        ac.class = category_class(tc, ca);
+    }
+
+    fn on_geo_minus_baro(&mut self, icao: u32, time_s: f64, d: Option<i16>) {
+        if let Some(d) = d {
+            self.aircraft.entry(icao).or_default().geo_minus_baro_ft = Some((time_s, d));
+        }
+    }
+
+    fn on_op_status(&mut self, icao: u32, q: Option<(u8, u8, u8)>) {
+        if let Some((nac_p, sil, nic_a)) = q {
+            let ac = self.aircraft.entry(icao).or_default();
+            ac.nac_p = Some(nac_p);
+            ac.sil = Some(sil);
+            ac.nic_a = Some(nic_a);
+        }
+    }
+
+    /// Resolves a position with rs1090's CPR state; an airborne one that resolves
+    /// becomes a detection.
+    fn on_position(&mut self, icao: ICAO, time_s: f64, me: &mut ME) -> Option<AdsbDetection> {
+        let no_update = None;
+        decode_position(
+            me,
+            time_s,
+            &icao,
+            &mut self.cpr,
+            &mut self.reference,
+            &no_update,
+        );
+        let ME::BDS05 { tc, inner } = me else {
+            return None;
+        };
+        let tc = *tc;
+        self.stats.positions += 1;
+        let (Some(lat), Some(lon)) = (inner.latitude, inner.longitude) else {
+            self.stats.unresolved_positions += 1;
+            return None;
+        };
+        let ac = self.aircraft.entry(icao.0).or_default();
+        let nic = airborne_nic(tc, ac.nic_a.unwrap_or(0), inner.saf_or_nicb.unwrap_or(0));
+        let sigma_m = ac
+            .nac_p
+            .and_then(nacp_epu_m)
+            .or_else(|| nic_radius_m(nic))
+            // Both are 95% radii of a horizontal circle: 2.45 sigma.
+            .map(|r| r / 2.45)
+            .unwrap_or(self.cfg.unknown_accuracy_sigma_m);
+        let gnss = (20..=22).contains(&tc);
+        let (alt_m, alt_source) = match inner.alt {
+            None => (None, "none"),
+            Some(a) if gnss => (Some(f64::from(a) * FT_M), "gnss"),
+            Some(a) => match ac.geo_minus_baro_ft {
+                Some((t, d)) if (time_s - t).abs() <= GEO_MINUS_BARO_MAX_AGE_S => {
+                    (Some(f64::from(a + i32::from(d)) * FT_M), "baro_corrected")
+                }
+                _ => (Some(f64::from(a) * FT_M), "baro"),
+            },
+        };
+        self.stats.detections += 1;
+        Some(AdsbDetection {
+            time_s,
+            icao24: icao.to_string(),
+            lat_deg: lat,
+            lon_deg: lon,
+            alt_m,
+            alt_source,
+            sigma_m,
+            nic,
+            nac_p: ac.nac_p,
+            sil: ac.sil,
+            callsign: ac.callsign.clone(),
+            squawk: ac.squawk.clone(),
+            class: ac.class,
         })
     }
 }

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Framing and quality indicators with known answers; no input panics.
 
+use adsb::fast::crc24;
 use adsb::framing::{parse_avr, AvrError, BeastFramer};
 use adsb::{Receiver, ReceiverConfig};
 use proptest::prelude::*;
@@ -107,17 +108,53 @@ proptest! {
     }
 }
 
-/// Mode S CRC-24 (generator 0xFFF409), ICAO Annex 10 vol IV 3.1.2.3.3.
-fn crc24(data: &[u8]) -> u32 {
-    let mut crc: u32 = 0;
-    for &b in data {
-        crc ^= u32::from(b) << 16;
-        for _ in 0..8 {
-            crc <<= 1;
-            if crc & 0x100_0000 != 0 {
-                crc ^= 0x1FF_F409;
+fn with_crc(mut f: Vec<u8>) -> Vec<u8> {
+    let c = crc24(&f);
+    f.extend_from_slice(&c.to_be_bytes()[1..]);
+    f
+}
+
+#[test]
+fn operational_status_sets_nacp_and_sil_which_set_sigma() {
+    // DF17, ICAO 40621d, TC 31 subtype 0, version 2 (ME bits 41-43 = 010), NIC
+    // supplement A 0, NACp 9 (EPU < 30 m), SIL 3.
+    let me = [0xf8, 0, 0, 0, 0, 0b0100_1001, 0b0011_0000];
+    let mut f = vec![0x8d, 0x40, 0x62, 0x1d];
+    f.extend_from_slice(&me);
+    let status = with_crc(f);
+    for fast in [false, true] {
+        let mut rx = Receiver::new(ReceiverConfig::default());
+        let mut hear = |t: f64, f: &[u8]| {
+            if fast {
+                rx.hear_fast(t, f).unwrap()
+            } else {
+                rx.hear(t, f).unwrap().detection
             }
+        };
+        hear(0.0, &status);
+        hear(0.5, &hex::decode(POS_ODD).unwrap());
+        let d = hear(1.0, &hex::decode(POS_EVEN).unwrap()).unwrap();
+        assert_eq!((d.nac_p, d.sil), (Some(9), Some(3)));
+        assert!((d.sigma_m - 30.0 / 2.45).abs() < 1e-12);
+    }
+}
+
+proptest! {
+    #[test]
+    fn both_paths_agree_on_random_valid_squitters(
+        msgs in proptest::collection::vec((0u8..32, proptest::collection::vec(any::<u8>(), 6), 0u8..3), 1..40),
+    ) {
+        let mut full = Receiver::new(ReceiverConfig { reference: Some((52.0, 4.0)), ..Default::default() });
+        let mut fast = Receiver::new(ReceiverConfig { reference: Some((52.0, 4.0)), ..Default::default() });
+        for (i, (tc, rest, who)) in msgs.iter().enumerate() {
+            let mut f = vec![0x8d, 0x40, 0x62, 0x1d + who];
+            f.push(tc << 3 | (rest[0] & 7));
+            f.extend_from_slice(&rest[..6]);
+            let f = with_crc(f);
+            let t = i as f64 * 0.5;
+            let a = full.hear(t, &f).ok().and_then(|h| h.detection);
+            let b = fast.hear_fast(t, &f).ok().flatten();
+            prop_assert_eq!(a, b);
         }
     }
-    crc & 0xFF_FFFF
 }

@@ -198,3 +198,53 @@ fn a_dump1090_beast_stream_frames_and_decodes_to_its_published_values() {
         }
     }
 }
+
+/// The fast path gives exactly the detections of rs1090's full decode.
+fn both_paths(frames: &[(f64, Vec<u8>)], reference: Option<(f64, f64)>) -> usize {
+    let cfg = ReceiverConfig {
+        reference,
+        ..Default::default()
+    };
+    let mut full = Receiver::new(cfg.clone());
+    let mut fast = Receiver::new(cfg);
+    let mut n = 0;
+    for (i, (t, f)) in frames.iter().enumerate() {
+        let a = full.hear(*t, f).ok().and_then(|h| h.detection);
+        let b = fast.hear_fast(*t, f).ok().flatten();
+        assert_eq!(a, b, "frame {i}: {}", hex::encode(f));
+        n += usize::from(a.is_some());
+    }
+    let (s, q) = (full.stats(), fast.stats());
+    assert_eq!(
+        (s.frames, s.rejected, s.positions, s.detections),
+        (q.frames, q.rejected, q.positions, q.detections)
+    );
+    n
+}
+
+#[test]
+fn the_fast_path_gives_the_full_decoders_detections_on_every_real_frame() {
+    let flight: Vec<(f64, Vec<u8>)> = shared("modes_frames_traffic_full_flight_head.jsonl")
+        .iter()
+        .map(|f| {
+            (
+                f["t"].as_f64().unwrap(),
+                hex::decode(f["hex"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(both_paths(&flight, Some((49.0097, 2.5479))), 75);
+    // Without a reference the first airborne positions wait for an even/odd pair.
+    let unreferenced = both_paths(&flight, None);
+    assert!((60..75).contains(&unreferenced), "{unreferenced}");
+    let beast: Vec<(f64, Vec<u8>)> = shared("modes_frames_dump1090_beast.jsonl")
+        .iter()
+        .map(|f| {
+            (
+                f["mlat_ticks_12MHz"].as_f64().unwrap() / 12e6,
+                hex::decode(f["hex"].as_str().unwrap()).unwrap(),
+            )
+        })
+        .collect();
+    both_paths(&beast, None);
+}

@@ -111,21 +111,27 @@ struct AdsbSink {
 
 impl AdsbSink {
     fn frame(&mut self, time_s: f64, frame: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
-        match self.rx.hear(time_s, frame) {
-            Ok(h) => {
-                if self.messages {
-                    let line = adsb::MessageLine {
-                        time_s,
-                        hex: hex_text(frame),
-                        message: &h.message,
-                    };
-                    if serde_json::to_writer(&mut self.buf, &line).is_ok() {
-                        self.buf.push(b'\n');
-                    }
-                } else if let Some(d) = &h.detection {
+        let res = if self.messages {
+            self.rx.hear(time_s, frame).map(|h| {
+                let line = adsb::MessageLine {
+                    time_s,
+                    hex: hex_text(frame),
+                    message: &h.message,
+                };
+                if serde_json::to_writer(&mut self.buf, &line).is_ok() {
+                    self.buf.push(b'\n');
+                }
+            })
+        } else {
+            // Detections only: the fast path gives the full decoder's detections.
+            self.rx.hear_fast(time_s, frame).map(|d| {
+                if let Some(d) = d {
                     d.write(&self.rx.config().sensor, &mut self.buf);
                 }
-            }
+            })
+        };
+        match res {
+            Ok(()) => {}
             Err(e) => {
                 self.refused += 1;
                 if self.refused <= LOGGED_REJECTIONS {

@@ -119,16 +119,29 @@ fn a_truncated_capture_keeps_what_came_before_the_damage() {
 
 #[test]
 fn adsb_frames_from_hex_lines_and_avr_become_detections_with_quality() {
-    let text = std::fs::read_to_string(shared().join("realdata/modes_frames_traffic_full_flight_head.jsonl")).unwrap();
+    let text = std::fs::read_to_string(
+        shared().join("realdata/modes_frames_traffic_full_flight_head.jsonl"),
+    )
+    .unwrap();
     let mut lines = String::new();
     let mut avr = String::new();
     for l in text.lines() {
         let v: Value = serde_json::from_str(l).unwrap();
-        lines.push_str(&format!("{{\"time_s\":{},\"hex\":\"{}\"}}\n", v["t"], v["hex"].as_str().unwrap()));
-        avr.push_str(&format!("*{};\n", v["hex"].as_str().unwrap().to_uppercase()));
+        lines.push_str(&format!(
+            "{{\"time_s\":{},\"hex\":\"{}\"}}\n",
+            v["t"],
+            v["hex"].as_str().unwrap()
+        ));
+        avr.push_str(&format!(
+            "*{};\n",
+            v["hex"].as_str().unwrap().to_uppercase()
+        ));
     }
     lines.push_str("{\"hex\":\"8d\"}\n");
-    let (ok, out, err) = run_stdin(&["decode", "adsb", "-", "--reference", "49.0097,2.5479"], &lines);
+    let (ok, out, err) = run_stdin(
+        &["decode", "adsb", "-", "--reference", "49.0097,2.5479"],
+        &lines,
+    );
     assert!(ok, "{err}");
     let d = jsonl(&out);
     assert_eq!(d.len(), 75, "one detection per airborne position");
