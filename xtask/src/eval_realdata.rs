@@ -201,6 +201,7 @@ fn evaluate(segs: &[(String, Vec<Point>)], setup: &Setup, a: &Args) -> Result<Ou
         sigma_elevation_rad: Some(radar_params.sigma_elevation_rad),
         pd: Some(radar_params.pd),
         max_range_m: Some(range_m),
+        sac_sic: None,
     });
     let mut cfg = match &a.config {
         Some(path) => toml::from_str(

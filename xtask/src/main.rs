@@ -131,11 +131,13 @@ fn test() -> Result<()> {
         "warnings",
     ]))?;
     let peer = peer_python()?;
+    let ast_tool = peer_ast_tool()?;
     let chromium = browser()?;
     run_cmd(
         Command::new(cargo)
             .current_dir(&r)
             .env("SKYFENCE_PEER_PYTHON", &peer)
+            .env("SKYFENCE_PEER_AST_TOOL", &ast_tool)
             .env("SKYFENCE_CHROMIUM", &chromium)
             .args(["test", "--workspace", "--release"]),
     )?;
@@ -183,27 +185,53 @@ fn browser() -> Result<PathBuf> {
     Ok(chromium)
 }
 
-/// A Python with the independent peers the tests talk to (takproto, the TAK
-/// project's CoT library), installed once into target/peer-venv.
-fn peer_python() -> Result<PathBuf> {
-    let venv = root().join("target/peer-venv");
+/// The Python packages the peer tests run, pinned. asterix_decoder builds a C++
+/// extension (with the machine's g++).
+const PEER_PACKAGES: &[&str] = &[
+    "takproto==3.0.1",
+    "asterix_decoder==0.7.11",
+    "dpkt==1.9.8",
+    "sapient-msg==0.2.1",
+];
+/// ast-tool-py's library installs a Python package named `asterix`, as
+/// asterix_decoder does, so it lives in a venv of its own.
+const AST_TOOL_PACKAGES: &[&str] = &["ast-tool-py==0.27.25", "libasterix==0.36.3"];
+
+/// A venv under target/ with `packages`, installed once (a marker file names them).
+fn venv_with(name: &str, packages: &[&str]) -> Result<PathBuf> {
+    let venv = root().join("target").join(name);
     let py = venv.join("bin/python");
-    let ready = venv.join(".installed-takproto-3.0.1");
+    let ready = venv.join(format!(".installed-{}", packages.join(",")));
     if !ready.exists() {
         eprintln!(
-            "installing the test peers (takproto 3.0.1) into {} ...",
+            "installing the test peers ({}) into {} ...",
+            packages.join(", "),
             venv.display()
         );
         run_cmd(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-        run_cmd(Command::new(&py).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "takproto==3.0.1",
-        ]))?;
+        run_cmd(
+            Command::new(&py)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(packages),
+        )?;
         std::fs::write(&ready, "")?;
     }
-    Ok(py)
+    Ok(venv)
+}
+
+/// The Python with the independent peers the tests talk to (takproto for CoT,
+/// asterix_decoder for ASTERIX input, sapient-msg for SAPIENT), in target/peer-venv.
+fn peer_python() -> Result<PathBuf> {
+    Ok(venv_with("peer-venv", PEER_PACKAGES)?.join("bin/python"))
+}
+
+/// ast-tool-py, the CAT062 output's peer, in target/peer-venv-ast.
+fn peer_ast_tool() -> Result<PathBuf> {
+    Ok(venv_with("peer-venv-ast", AST_TOOL_PACKAGES)?.join("bin/ast-tool-py"))
 }

@@ -16,6 +16,8 @@ struct RawSensor {
     sigma_elevation_deg: Option<f64>,
     pd: Option<f64>,
     max_range_m: Option<f64>,
+    sac: Option<i64>,
+    sic: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +69,8 @@ pub fn parse_sensors(text: &str) -> Result<SensorTable, Vec<ParseError>> {
                         "sigma_elevation_deg",
                         "pd",
                         "max_range_m",
+                        "sac",
+                        "sic",
                     ],
                     &["sensor", "kind"],
                     &e,
@@ -139,6 +143,28 @@ pub fn parse_sensors(text: &str) -> Result<SensorTable, Vec<ParseError>> {
                 ));
             }
         }
+        let sac_sic = match (raw.sac, raw.sic) {
+            (None, None) => None,
+            (Some(a), Some(c)) if (0..=255).contains(&a) && (0..=255).contains(&c) => {
+                Some((a as u8, c as u8))
+            }
+            (Some(_), Some(_)) => {
+                errors.push(ParseError::new(
+                    n,
+                    Some("sac"),
+                    "sac and sic must be integers from 0 to 255",
+                ));
+                None
+            }
+            _ => {
+                errors.push(ParseError::new(
+                    n,
+                    Some(if raw.sac.is_none() { "sac" } else { "sic" }),
+                    "sac and sic are given together (an ASTERIX source is both)",
+                ));
+                None
+            }
+        };
         table.insert(Sensor {
             name,
             kind,
@@ -149,6 +175,7 @@ pub fn parse_sensors(text: &str) -> Result<SensorTable, Vec<ParseError>> {
             sigma_elevation_rad: sigma_el.map(f64::to_radians),
             pd: raw.pd,
             max_range_m,
+            sac_sic,
         });
     }
     if errors.is_empty() {

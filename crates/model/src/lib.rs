@@ -124,6 +124,9 @@ pub struct Sensor {
     pub pd: Option<f64>,
     /// Instrumented range, metres; beyond it a silent scan says nothing.
     pub max_range_m: Option<f64>,
+    /// ASTERIX System Area Code and System Identification Code, for a radar whose
+    /// plots arrive as ASTERIX.
+    pub sac_sic: Option<(u8, u8)>,
 }
 
 impl Sensor {
@@ -139,6 +142,7 @@ impl Sensor {
             sigma_elevation_rad: None,
             pd: None,
             max_range_m: None,
+            sac_sic: None,
         }
     }
 }

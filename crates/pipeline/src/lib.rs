@@ -159,6 +159,23 @@ pub enum OutputPlan {
         /// Lane policy.
         lane: LanePolicy,
     },
+    /// ASTERIX CAT062 system tracks, one data block per UDP datagram.
+    Asterix {
+        /// Where to send (unicast or a multicast group).
+        address: SocketAddr,
+        /// I062/010 and I062/015 of this node.
+        source: asterix::cat062::Source,
+        /// Least interval between two reports of one track, seconds of track time.
+        track_interval_s: f64,
+        /// A track without an update for longer is sent as coasting, seconds.
+        coasting_after_s: f64,
+        /// Whether bird tracks are sent.
+        birds: bool,
+        /// To a multicast group: router hops.
+        multicast_ttl: u32,
+        /// Lane policy.
+        lane: LanePolicy,
+    },
     /// Each alert line POSTed as JSON, retried with exponential backoff.
     Webhook {
         /// The URL.

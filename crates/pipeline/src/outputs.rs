@@ -89,6 +89,14 @@ pub(crate) async fn start(
                 alerts: true,
             },
         ),
+        OutputPlan::Asterix { address, lane, .. } => (
+            format!("asterix:udp:{address}"),
+            *lane,
+            Wants {
+                tracks: true,
+                alerts: false,
+            },
+        ),
         OutputPlan::Webhook { url, lane, .. } => (
             format!("webhook:{url}"),
             *lane,
@@ -156,6 +164,43 @@ pub(crate) async fn start(
                     track_interval_s,
                     birds,
                 },
+                counts,
+            ))
+        }
+        OutputPlan::Asterix {
+            address,
+            source,
+            track_interval_s,
+            coasting_after_s,
+            birds,
+            multicast_ttl,
+            ..
+        } => {
+            let local: SocketAddr = if address.is_ipv4() {
+                ([0, 0, 0, 0], 0).into()
+            } else {
+                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+            };
+            let sock = UdpSocket::bind(local)
+                .await
+                .map_err(|source| PipelineError::Bind {
+                    addr: local.to_string(),
+                    source,
+                })?;
+            if address.ip().is_multicast() {
+                multicast(&sock, address, multicast_ttl, None).map_err(|source| {
+                    PipelineError::Multicast {
+                        addr: address.to_string(),
+                        source,
+                    }
+                })?;
+            }
+            tokio::spawn(asterix_task(
+                l,
+                sock,
+                address,
+                source,
+                (track_interval_s, coasting_after_s, birds),
                 counts,
             ))
         }
@@ -287,6 +332,54 @@ fn rank(a: Affiliation) -> u8 {
         Affiliation::Neutral => 1,
         Affiliation::Suspect => 2,
         Affiliation::Hostile => 3,
+    }
+}
+
+/// Sends each picture's tracks as CAT062 data blocks, at most one report per track
+/// per `interval` of track time.
+async fn asterix_task(
+    lane: Arc<Lane<Event>>,
+    sock: UdpSocket,
+    address: SocketAddr,
+    source: asterix::cat062::Source,
+    (interval_s, coasting_after_s, birds): (f64, f64, bool),
+    mut c: Counts,
+) {
+    let mut last_sent: HashMap<u64, f64> = HashMap::new();
+    let mut tracks = Vec::new();
+    while let Some(events) = lane.take_all().await {
+        tracks.clear();
+        for e in &events {
+            let Event::Tracks(reports) = e else { continue };
+            for r in reports.iter() {
+                if r.classification.class == Class::Bird && !birds {
+                    continue;
+                }
+                let prev = last_sent.get(&r.track).copied();
+                if prev.is_some_and(|t| r.time_s - t < interval_s) {
+                    continue;
+                }
+                if let Some(t) = asterix::cat062::from_report(r, coasting_after_s, prev.is_none()) {
+                    last_sent.insert(r.track, r.time_s);
+                    tracks.push(t);
+                }
+            }
+            if let Some(t) = reports.first().map(|r| r.time_s) {
+                last_sent.retain(|_, &mut l| t - l < 600.0);
+            }
+        }
+        for block in asterix::cat062::encode_blocks(&source, &tracks) {
+            match sock.send_to(&block, address).await {
+                Ok(_) => {
+                    c.sent.inc();
+                }
+                Err(e) => {
+                    c.failed.inc();
+                    tracing::debug!(%address, "ASTERIX send failed: {e}");
+                }
+            }
+        }
+        c.sync_dropped(&lane);
     }
 }
 

@@ -13,6 +13,9 @@ pub enum Format {
     /// Mode S / ADS-B: Beast binary, AVR text (`*...;`, `@...;`) or JSON Lines
     /// `{"time_s": T, "hex": "..."}`, recognised from the first byte.
     Adsb,
+    /// ASTERIX CAT048 plots and CAT034 service messages: raw data blocks, or pcap/pcapng
+    /// of UDP datagrams.
+    Asterix,
 }
 
 #[derive(clap::Args)]
@@ -36,6 +39,17 @@ pub struct DecodeArgs {
     /// single-frame (local) CPR decoding.
     #[arg(long, value_parser = parse_lat_lon)]
     pub reference: Option<(f64, f64)>,
+    /// ASTERIX: the sensors file naming each radar by `sac` and `sic` (and giving its
+    /// position and accuracy).
+    #[arg(long)]
+    pub sensors: Option<std::path::PathBuf>,
+    /// ASTERIX raw recordings: the UTC date `YYYY-MM-DD` of their times of day
+    /// (captures date them from the capture clock).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<f64>,
+    /// ASTERIX captures: only UDP datagrams to this port.
+    #[arg(long)]
+    pub port: Option<u16>,
     /// No summary on standard error.
     #[arg(long, short)]
     pub quiet: bool,
@@ -78,7 +92,129 @@ pub fn run(a: DecodeArgs) -> Result<()> {
     match a.format {
         Format::Remoteid => remoteid(&a),
         Format::Adsb => adsb(&a),
+        Format::Asterix => asterix(&a),
     }
+}
+
+/// Noon UTC of a date, as UNIX seconds: the reference that puts every time of day on
+/// that date.
+fn parse_date(s: &str) -> Result<f64, String> {
+    let t = humantime::parse_rfc3339(&format!("{s}T12:00:00Z"))
+        .map_err(|e| format!("expected YYYY-MM-DD: {e}"))?;
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .map_err(|_| "dates before 1970 are not supported".to_string())
+}
+
+fn asterix(a: &DecodeArgs) -> Result<()> {
+    let mut cfg = asterix::ReceiverConfig::default();
+    if let Some(path) = &a.sensors {
+        let table = crate::track::load_sensors(Some(path))?;
+        for (_, s) in table.iter() {
+            if let Some(id) = s.sac_sic {
+                cfg.radars.insert(
+                    id,
+                    asterix::Radar {
+                        name: s.name.clone(),
+                        position: s.position,
+                        sigma_range_m: s.sigma_range_m.unwrap_or(asterix::DEFAULT_SIGMA_RANGE_M),
+                        sigma_azimuth_deg: s
+                            .sigma_azimuth_rad
+                            .map(f64::to_degrees)
+                            .unwrap_or(asterix::DEFAULT_SIGMA_AZIMUTH_DEG),
+                    },
+                );
+            }
+        }
+        if cfg.radars.is_empty() {
+            anyhow::bail!(
+                "{} names no radar by ASTERIX source: give radars \"sac\" and \"sic\"",
+                path.display()
+            );
+        }
+    }
+    let mut rx = asterix::Receiver::new(cfg);
+    let mut input = Vec::new();
+    open_input(&a.input)?
+        .read_to_end(&mut input)
+        .with_context(|| format!("reading {}", a.input))?;
+    let mut out = open_output(&a.output)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let messages = a.messages;
+    let mut errors = 0u64;
+    let mut datagrams = 0u64;
+    let mut handle =
+        |rx: &mut asterix::Receiver, bytes: &[u8], t: Option<f64>, buf: &mut Vec<u8>| {
+            let errs = rx.read(bytes, t.or(a.date), |rec, det| {
+                if messages {
+                    #[derive(serde::Serialize)]
+                    struct Line<'r> {
+                        #[serde(skip_serializing_if = "Option::is_none")]
+                        capture_time_s: Option<f64>,
+                        #[serde(flatten)]
+                        record: &'r asterix::Record,
+                    }
+                    if serde_json::to_writer(
+                        &mut *buf,
+                        &Line {
+                            capture_time_s: t,
+                            record: rec,
+                        },
+                    )
+                    .is_ok()
+                    {
+                        buf.push(b'\n');
+                    }
+                } else if let Some(d) = det {
+                    d.write(buf);
+                }
+            });
+            for e in errs {
+                errors += 1;
+                if errors <= LOGGED_REJECTIONS {
+                    tracing::warn!("refused ASTERIX data: {e}");
+                }
+            }
+        };
+    if is_capture(&input) {
+        let res = capture::for_each_packet(&input[..], |p| {
+            if let Some(d) = capture::udp_datagram(p.linktype, p.data) {
+                if a.port.is_none_or(|port| port == d.dst_port) {
+                    datagrams += 1;
+                    let t = p.time_s.is_finite().then_some(p.time_s);
+                    handle(&mut rx, d.payload, t, &mut buf);
+                }
+            }
+        });
+        match res {
+            Ok(_) => {}
+            Err(e @ capture::CaptureError::Damaged { .. }) => {
+                tracing::warn!("{e}; the packets before it were decoded");
+                errors += 1;
+            }
+            Err(e) => return Err(e).context(format!("reading {}", a.input)),
+        }
+    } else {
+        handle(&mut rx, &input, None, &mut buf);
+    }
+    out.write_all(&buf).context("writing the output")?;
+    out.flush().context("writing the output")?;
+    let s = rx.stats();
+    if !a.quiet {
+        eprintln!(
+            "ASTERIX: {datagrams} UDP datagrams, {} blocks ({} of other categories), {} records, \
+             {} service messages, {} plots without a position, {} simulated or test plots, \
+             {} detections, {errors} refused blocks or records",
+            s.blocks,
+            s.unsupported_blocks,
+            s.records,
+            s.service_messages,
+            s.no_position,
+            s.simulated,
+            s.detections
+        );
+    }
+    Ok(())
 }
 
 fn parse_lat_lon(s: &str) -> Result<(f64, f64), String> {

@@ -128,6 +128,18 @@ enum OutputSection {
         queue: Option<usize>,
         on_full: Option<String>,
     },
+    Asterix {
+        address: String,
+        sac: i64,
+        sic: i64,
+        service: Option<i64>,
+        track_interval_s: Option<f64>,
+        coasting_after_s: Option<f64>,
+        birds: Option<bool>,
+        multicast_ttl: Option<u32>,
+        queue: Option<usize>,
+        on_full: Option<String>,
+    },
     Webhook {
         url: String,
         initial_backoff_ms: Option<u64>,
@@ -670,6 +682,71 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
                     });
                 }
             }
+            OutputSection::Asterix {
+                address,
+                sac,
+                sic,
+                service,
+                track_interval_s,
+                coasting_after_s,
+                birds,
+                multicast_ttl,
+                queue,
+                on_full,
+            } => {
+                let a = addr(&mut p, &format!("{what}.address"), address);
+                let mut byte = |name: &str, v: i64| -> u8 {
+                    if (0..=255).contains(&v) {
+                        v as u8
+                    } else {
+                        p.add(format!("{what}.{name} is {v}; expected 0 to 255"));
+                        0
+                    }
+                };
+                let source = asterix::cat062::Source {
+                    sac: byte("sac", *sac),
+                    sic: byte("sic", *sic),
+                    service: byte("service", service.unwrap_or(1)),
+                };
+                let track_interval_s = positive(
+                    &mut p,
+                    &format!("{what}.track_interval_s"),
+                    *track_interval_s,
+                    1.0,
+                );
+                let coasting_after_s = positive(
+                    &mut p,
+                    &format!("{what}.coasting_after_s"),
+                    *coasting_after_s,
+                    10.0,
+                );
+                if origin.is_none() {
+                    p.add(format!(
+                        "{what}: CAT062 carries WGS-84 positions, so it needs a site origin"
+                    ));
+                }
+                if let Some(ttl) = multicast_ttl.filter(|t| !(1..=255).contains(t)) {
+                    p.add(format!("{what}.multicast_ttl is {ttl}; expected 1 to 255"));
+                }
+                let lane = lane(
+                    &mut p,
+                    &what,
+                    *queue,
+                    on_full.as_deref(),
+                    OnFull::DropOldest,
+                );
+                if let Some(address) = a {
+                    outputs.push(OutputPlan::Asterix {
+                        address,
+                        source,
+                        track_interval_s,
+                        coasting_after_s,
+                        birds: birds.unwrap_or(false),
+                        multicast_ttl: multicast_ttl.unwrap_or(1),
+                        lane,
+                    });
+                }
+            }
             OutputSection::Webhook {
                 url,
                 initial_backoff_ms,
@@ -754,6 +831,7 @@ fn kind_of_output(o: &OutputSection) -> &'static str {
         OutputSection::Alerts { .. } => "alerts",
         OutputSection::Tracks { .. } => "tracks",
         OutputSection::Cot { .. } => "cot",
+        OutputSection::Asterix { .. } => "asterix",
         OutputSection::Webhook { .. } => "webhook",
     }
 }

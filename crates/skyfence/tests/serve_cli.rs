@@ -269,22 +269,6 @@ multicast_interface = "eth0"
     run_ok(bin().args(["serve", "--check", "--config"]).arg(&good));
 }
 
-/// The Python that has the independent peers (takproto), installed by `cargo xtask
-/// test` into target/peer-venv.
-fn peer_python() -> std::path::PathBuf {
-    let p = std::env::var_os("SKYFENCE_PEER_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/peer-venv/bin/python")
-        });
-    assert!(
-        p.exists(),
-        "the CoT peer test needs takproto in {}: run `cargo xtask test` (it installs it) or set SKYFENCE_PEER_PYTHON",
-        p.display()
-    );
-    p
-}
-
 /// The quadcopter crossing at 60 times real time, its CoT sent over `transport` to
 /// `address`, with `extra` settings of the CoT output.
 fn cot_config(
@@ -364,7 +348,7 @@ fn cot_events_reach_a_multicast_group() {
 
 #[test]
 fn cot_events_over_udp_parse_in_an_independent_implementation() {
-    let python = peer_python();
+    let python = common::peer_python("the CoT peer test (takproto)");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let api = free_port();
@@ -430,7 +414,7 @@ fn takproto_check(python: &Path, dir: &Path, events: &[String]) -> serde_json::V
 #[test]
 fn cot_events_over_tcp_parse_in_an_independent_implementation() {
     use std::io::Read;
-    let python = peer_python();
+    let python = common::peer_python("the CoT peer test (takproto)");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let api = free_port();

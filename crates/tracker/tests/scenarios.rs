@@ -191,6 +191,7 @@ fn radar_sensor(name: &str, lat: f64, lon: f64) -> Sensor {
         sigma_elevation_rad: Some(0.3f64.to_radians()),
         pd: Some(0.95),
         max_range_m: Some(200_000.0),
+        sac_sic: None,
     }
 }
 
@@ -323,6 +324,7 @@ fn two_finders(max_range_m: f64) -> std::collections::BTreeMap<u64, Vec<TrackRep
         sigma_elevation_rad: None,
         pd: Some(0.9),
         max_range_m: Some(max_range_m),
+        sac_sic: None,
     };
     sensors.insert(mk("rf-west", 23.0));
     sensors.insert(mk("rf-east", 23.0 + 6000.0 / 68_500.0));
@@ -380,6 +382,7 @@ fn tracks_whose_position_is_lost_are_deleted() {
             sigma_elevation_rad: None,
             pd: Some(0.9),
             max_range_m: Some(30_000.0),
+            sac_sic: None,
         });
         let site = Lla::try_from_degrees(52.0, 23.0, 0.0).unwrap();
         let mut dets = Vec::new();

@@ -132,3 +132,36 @@ pub fn run_stdin(args: &[&str], input: &str) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The Python with the independent peers (takproto, asterix_decoder with dpkt,
+/// sapient-msg), installed by `cargo xtask test` into target/peer-venv.
+pub fn peer_python(who: &str) -> PathBuf {
+    let p = std::env::var_os("SKYFENCE_PEER_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/peer-venv/bin/python")
+        });
+    assert!(
+        p.exists(),
+        "{who} needs the peer Python at {}: run `cargo xtask test` (it installs it) or set SKYFENCE_PEER_PYTHON",
+        p.display()
+    );
+    p
+}
+
+/// ast-tool-py (an ASTERIX tool on libasterix, whose Python package name collides
+/// with asterix_decoder's, so it has its own venv), installed by `cargo xtask test`
+/// into target/peer-venv-ast.
+pub fn peer_ast_tool() -> PathBuf {
+    let p = std::env::var_os("SKYFENCE_PEER_AST_TOOL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/peer-venv-ast/bin/ast-tool-py")
+        });
+    assert!(
+        p.exists(),
+        "the CAT062 peer test needs ast-tool-py at {}: run `cargo xtask test` (it installs it) or set SKYFENCE_PEER_AST_TOOL",
+        p.display()
+    );
+    p
+}
