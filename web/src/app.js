@@ -442,7 +442,7 @@
   }
 
   // ---------- sensors ----------
-  const HEALTH_COLOUR = { ok: '#6fcf7f', waiting: '#8796a6', silent: '#ff4d4d', rate_changed: '#ff9f1a' };
+  const HEALTH_COLOUR = { ok: '#6fcf7f', waiting: '#8796a6', silent: '#ff4d4d', fault: '#ff4d4d', rate_changed: '#ff9f1a' };
   function drawSensors() {
     for (const s of state.sensors) {
       if (s.lat_deg == null) continue;

@@ -200,6 +200,16 @@ impl DetectionParser {
         }
     }
 
+    /// Adds a sensor the table does not know yet (one that announced itself, such as
+    /// a SAPIENT node reporting its location); a known name is left as it is, since
+    /// the tracker holds its context. Returns its index.
+    pub fn add_sensor(&mut self, sensor: model::Sensor) -> model::SensorIndex {
+        match self.sensors.find(&sensor.name) {
+            Some(i) => i,
+            None => self.sensors.insert(sensor),
+        }
+    }
+
     /// The sensor table, including sensors first met in detections.
     pub fn sensors(&self) -> &SensorTable {
         &self.sensors

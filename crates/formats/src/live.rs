@@ -91,7 +91,7 @@ pub struct SensorStatusLine<'a> {
     pub age_s: Option<f64>,
     /// Detections per second over the latest complete window.
     pub rate_per_s: f64,
-    /// `ok`, `waiting`, `silent` or `rate_changed`.
+    /// `ok`, `waiting`, `silent`, `fault` (the sensor reports one) or `rate_changed`.
     pub health: &'a str,
 }
 

@@ -187,6 +187,13 @@ impl Engine {
                     data,
                     arrived,
                 } => self.lines(input, &data, arrived),
+                Msg::SensorStatus {
+                    sensor,
+                    kind,
+                    time_s,
+                    position,
+                    fault,
+                } => self.sensor_status(sensor, kind, time_s, position, fault),
                 Msg::Ack { id, by, reply } => {
                     let _ = reply.send(self.ack(id, &by));
                 }
@@ -263,6 +270,41 @@ impl Engine {
                 Err(e) => self.reject(input, &e.to_string()),
             }
         }
+    }
+
+    /// A status report: a sensor not in the sensors file that says where it stands
+    /// joins the table (so its range-bearing detections can be used); its health
+    /// watch hears that it is alive, and what fault it declares.
+    fn sensor_status(
+        &mut self,
+        sensor: String,
+        kind: model::SensorKind,
+        time_s: f64,
+        position: Option<Lla>,
+        fault: Option<String>,
+    ) {
+        let i = match (self.parser.sensors().find(&sensor), position) {
+            (Some(i), _) => i,
+            (None, Some(p)) => {
+                tracing::info!(%sensor, "a sensor announced itself with its position");
+                let mut s = model::Sensor::unnamed_kind(&sensor);
+                s.kind = kind;
+                s.position = Some(p);
+                self.parser.add_sensor(s)
+            }
+            (None, None) => return,
+        };
+        while self.tracker.sensor_count() < self.parser.sensors().len() {
+            match self
+                .parser
+                .sensors()
+                .get(SensorIndex(self.tracker.sensor_count() as u32))
+            {
+                Some(s) => self.tracker.add_sensor(s),
+                None => break,
+            }
+        }
+        self.rest.health.status(i.0 as usize, time_s, fault);
     }
 
     fn reject(&mut self, input: usize, why: &str) {

@@ -68,6 +68,20 @@ pub(crate) async fn start(
                 let _ = finished.blocking_send(());
             }))
         }
+        InputPlan::Sapient(cfg) => {
+            // Messages received count as the input's lines; refused ones as dropped.
+            crate::sapient_io::listen(
+                cfg,
+                index,
+                tx,
+                stop,
+                crate::sapient_io::SapientCounts {
+                    messages: lines,
+                    rejected: dropped,
+                },
+            )
+            .await
+        }
         InputPlan::Sim {
             mut sim,
             speed,

@@ -20,6 +20,7 @@ mod engine;
 mod inputs;
 mod metrics;
 mod outputs;
+mod sapient_io;
 
 pub use bus::{Lane, LanePolicy, OnFull};
 pub use engine::{Live, SensorStatus};
@@ -99,6 +100,21 @@ pub enum InputPlan {
         /// picture already under way.
         from_s: f64,
     },
+    /// SAPIENT (BSI Flex 335 v2.0) over TCP, skyfence in the fusion-node role.
+    Sapient(SapientListen),
+}
+
+/// A SAPIENT fusion-node listener's settings.
+#[derive(Debug, Clone)]
+pub struct SapientListen {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// This node's id (UUID) in the messages it sends.
+    pub node_id: String,
+    /// The largest frame accepted.
+    pub max_frame_bytes: usize,
+    /// Alerts to send to every registered node, as encoded frames.
+    pub alerts: tokio::sync::broadcast::Sender<std::sync::Arc<Vec<u8>>>,
 }
 
 impl InputPlan {
@@ -109,6 +125,7 @@ impl InputPlan {
             InputPlan::Udp { listen } => format!("udp:{listen}"),
             InputPlan::Replay { path, .. } => format!("replay:{}", path.display()),
             InputPlan::Sim { .. } => "sim".into(),
+            InputPlan::Sapient(s) => format!("sapient:{}", s.listen),
         }
     }
 }
@@ -176,6 +193,33 @@ pub enum OutputPlan {
         /// Lane policy.
         lane: LanePolicy,
     },
+    /// Alerts as SAPIENT Alert messages to every node registered on a SAPIENT input.
+    SapientAlerts {
+        /// The input's broadcast of encoded frames.
+        alerts: tokio::sync::broadcast::Sender<std::sync::Arc<Vec<u8>>>,
+        /// This node's id.
+        node_id: String,
+        /// Lane policy.
+        lane: LanePolicy,
+    },
+    /// skyfence as a SAPIENT node of an upstream fusion node: it registers, then sends
+    /// its tracks as detection reports and its alerts as alerts.
+    SapientUpstream {
+        /// The upstream node's address.
+        address: SocketAddr,
+        /// This node's id.
+        node_id: String,
+        /// The name it registers with.
+        name: String,
+        /// Least interval between two reports of one track, seconds of track time.
+        track_interval_s: f64,
+        /// Whether bird tracks are sent.
+        birds: bool,
+        /// The largest frame accepted from upstream.
+        max_frame_bytes: usize,
+        /// Lane policy.
+        lane: LanePolicy,
+    },
     /// Each alert line POSTed as JSON, retried with exponential backoff.
     Webhook {
         /// The URL.
@@ -225,6 +269,15 @@ pub(crate) enum Msg {
         id: u64,
         by: String,
         reply: oneshot::Sender<Result<AlertReport, rules::AckError>>,
+    },
+    /// A sensor's own status report (SAPIENT): it is alive, where it stands when it
+    /// says, and the fault it declares (`None`: all well).
+    SensorStatus {
+        sensor: String,
+        kind: model::SensorKind,
+        time_s: f64,
+        position: Option<Lla>,
+        fault: Option<String>,
     },
     /// Time passes: the clock read when the tick was queued, so lines queued before
     /// it are judged against the time it was sent, not the time it is handled.

@@ -97,6 +97,22 @@ pub(crate) async fn start(
                 alerts: false,
             },
         ),
+        OutputPlan::SapientAlerts { lane, .. } => (
+            "sapient:alerts".to_string(),
+            *lane,
+            Wants {
+                tracks: false,
+                alerts: true,
+            },
+        ),
+        OutputPlan::SapientUpstream { address, lane, .. } => (
+            format!("sapient:upstream:{address}"),
+            *lane,
+            Wants {
+                tracks: true,
+                alerts: true,
+            },
+        ),
         OutputPlan::Webhook { url, lane, .. } => (
             format!("webhook:{url}"),
             *lane,
@@ -204,6 +220,35 @@ pub(crate) async fn start(
                 counts,
             ))
         }
+        OutputPlan::SapientAlerts {
+            alerts, node_id, ..
+        } => tokio::spawn(crate::sapient_io::alerts_task(
+            l,
+            alerts,
+            node_id,
+            counts.sent.clone(),
+        )),
+        OutputPlan::SapientUpstream {
+            address,
+            node_id,
+            name,
+            track_interval_s,
+            birds,
+            max_frame_bytes,
+            ..
+        } => tokio::spawn(crate::sapient_io::upstream_task(
+            l,
+            crate::sapient_io::Upstream {
+                address,
+                node_id,
+                name,
+                track_interval_s,
+                birds,
+                max_frame_bytes,
+            },
+            counts.sent.clone(),
+            counts.failed.clone(),
+        )),
         OutputPlan::Webhook {
             url,
             initial_backoff,

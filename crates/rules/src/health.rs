@@ -78,6 +78,11 @@ struct Watch {
     usual_rate: Option<f64>,
     /// The last complete window's rate when it was out of bounds.
     odd_rate: Option<f64>,
+    /// The sensor's own status reports (SAPIENT): how many, the latest one's time,
+    /// and the fault it declares, if any.
+    statuses: u64,
+    status_s: Option<f64>,
+    fault: Option<String>,
 }
 
 /// What is wrong with one sensor.
@@ -87,6 +92,11 @@ pub enum Problem {
     Silent {
         /// Seconds since its last detection.
         for_s: f64,
+    },
+    /// The sensor itself reports a fault.
+    Reported {
+        /// What it says.
+        what: String,
     },
     /// Its rate left the usual band.
     Rate {
@@ -168,9 +178,25 @@ impl SensorHealth {
         w.in_window += 1;
     }
 
+    /// Sensor `i` reported its own status at `t`: alive, and with `fault` when it
+    /// declares one (`None` clears an earlier fault). A sensor that reports its status
+    /// is not silent while its reports keep coming, even with nothing to detect.
+    pub fn status(&mut self, i: usize, t: f64, fault: Option<String>) {
+        if self.watches.len() <= i {
+            self.watches.resize(i + 1, Watch::default());
+        }
+        let w = &mut self.watches[i];
+        w.statuses += 1;
+        w.status_s = Some(w.status_s.map_or(t, |s| s.max(t)));
+        w.fault = fault;
+    }
+
     fn silent_for(&self, w: &Watch, t: f64) -> Option<f64> {
-        let last = w.last_s?;
-        if w.reports < 3 {
+        let last = match (w.last_s, w.status_s) {
+            (Some(a), Some(b)) => a.max(b),
+            (a, b) => a.or(b)?,
+        };
+        if w.reports < 3 && w.statuses < 3 {
             return None;
         }
         let limit = self
@@ -191,11 +217,17 @@ impl SensorHealth {
     /// `waiting` (never heard or too few reports to judge), `ok`, `silent` or
     /// `rate_changed`, for sensor `i` at `t`.
     pub fn state(&self, i: usize, t: f64) -> &'static str {
-        let Some(w) = self.watches.get(i).filter(|w| w.reports > 0) else {
+        let Some(w) = self
+            .watches
+            .get(i)
+            .filter(|w| w.reports > 0 || w.statuses > 0)
+        else {
             return "waiting";
         };
         if self.silent_for(w, t).is_some() {
             "silent"
+        } else if w.fault.is_some() {
+            "fault"
         } else if w.odd_rate.is_some() {
             "rate_changed"
         } else {
@@ -214,6 +246,9 @@ impl SensorHealth {
         for (i, w) in self.watches.iter().enumerate() {
             let problem = match (self.silent_for(w, t), w.odd_rate) {
                 (Some(for_s), _) => Problem::Silent { for_s },
+                (None, _) if w.fault.is_some() => Problem::Reported {
+                    what: w.fault.clone().unwrap_or_default(),
+                },
                 (None, Some(now_per_s)) => Problem::Rate {
                     now_per_s,
                     usual_per_s: w.usual_rate.unwrap_or(0.0),

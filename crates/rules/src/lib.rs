@@ -414,6 +414,9 @@ impl AlertEngine {
                     format!("sensor {} silent for {for_s:.0} s: a gap in coverage", f.sensor),
                     2,
                 ),
+                Problem::Reported { ref what } => {
+                    (format!("sensor {} reports a fault: {what}", f.sensor), 2)
+                }
                 Problem::Rate {
                     now_per_s,
                     usual_per_s,
@@ -432,9 +435,12 @@ impl AlertEngine {
                 Some(i) => {
                     let o = &mut self.open[i];
                     o.last_cause_s = t;
-                    let was_silent = o.reason.contains(" silent ");
-                    let is_silent = matches!(f.problem, Problem::Silent { .. });
-                    if was_silent != is_silent || priority < o.priority {
+                    let changed = o.reason != reason
+                        && (o.reason.contains(" silent ")
+                            != matches!(f.problem, Problem::Silent { .. })
+                            || o.reason.contains(" fault: ")
+                                != matches!(f.problem, Problem::Reported { .. }));
+                    if changed || priority < o.priority {
                         o.priority = o.priority.min(priority);
                         o.reason = reason;
                         if o.state != AlertState::Acknowledged {

@@ -16,6 +16,9 @@ pub enum Format {
     /// ASTERIX CAT048 plots and CAT034 service messages: raw data blocks, or pcap/pcapng
     /// of UDP datagrams.
     Asterix,
+    /// SAPIENT (BSI Flex 335 v2.0): a recording of a TCP stream (each message a 4-byte
+    /// little-endian length and a SapientMessage).
+    Sapient,
 }
 
 #[derive(clap::Args)]
@@ -93,7 +96,106 @@ pub fn run(a: DecodeArgs) -> Result<()> {
         Format::Remoteid => remoteid(&a),
         Format::Adsb => adsb(&a),
         Format::Asterix => asterix(&a),
+        Format::Sapient => sapient_file(&a),
     }
+}
+
+fn sapient_file(a: &DecodeArgs) -> Result<()> {
+    use sapient::proto::sapient_message::Content;
+    let mut input = open_input(&a.input)?;
+    let mut out = open_output(&a.output)?;
+    let mut reader = sapient::FrameReader::new(sapient::DEFAULT_MAX_FRAME_BYTES);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut text: Vec<u8> = Vec::with_capacity(1 << 16);
+    let (mut messages, mut refused, mut detections) = (0u64, 0u64, 0u64);
+    let mut fatal = None;
+    loop {
+        let n = input
+            .read(&mut buf)
+            .with_context(|| format!("reading {}", a.input))?;
+        if n == 0 {
+            break;
+        }
+        let res = reader.push(&buf[..n], |m, _| {
+            messages += 1;
+            let m = match m {
+                Ok(m) => m,
+                Err(e) => {
+                    refused += 1;
+                    if refused <= LOGGED_REJECTIONS {
+                        tracing::warn!("message {messages}: {e}");
+                    }
+                    return;
+                }
+            };
+            let t = m.timestamp.as_ref().map(sapient::unix_s);
+            if a.messages {
+                #[derive(serde::Serialize)]
+                struct Line<'m> {
+                    time_s: Option<f64>,
+                    kind: &'static str,
+                    #[serde(flatten)]
+                    message: &'m sapient::SapientMessage,
+                }
+                let line = Line {
+                    time_s: t,
+                    kind: sapient::kind(&m),
+                    message: &m,
+                };
+                if serde_json::to_writer(&mut text, &line).is_ok() {
+                    text.push(b'\n');
+                }
+            } else if let Some(Content::DetectionReport(dr)) = &m.content {
+                let node = m.node_id.as_deref().unwrap_or("");
+                match (
+                    t,
+                    sapient::convert::detection(node, t.unwrap_or(f64::NAN), dr),
+                ) {
+                    (Some(_), Ok(d)) => {
+                        detections += 1;
+                        d.write(&mut text);
+                    }
+                    (None, _) => {
+                        refused += 1;
+                        tracing::warn!(
+                            "message {messages}: a detection report without a timestamp"
+                        );
+                    }
+                    (_, Err(e)) => {
+                        refused += 1;
+                        if refused <= LOGGED_REJECTIONS {
+                            tracing::warn!("message {messages}: {e}");
+                        }
+                    }
+                }
+            }
+        });
+        if text.len() > 1 << 15 {
+            out.write_all(&text).context("writing the output")?;
+            text.clear();
+        }
+        if let Err(e) = res {
+            fatal = Some(e);
+            break;
+        }
+    }
+    out.write_all(&text).context("writing the output")?;
+    out.flush().context("writing the output")?;
+    let left = reader.pending();
+    if !a.quiet {
+        eprintln!(
+            "SAPIENT: {messages} messages, {detections} detections, {refused} refused{}",
+            if left > 0 {
+                format!(", {left} bytes of an unfinished frame at the end")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(e) = fatal {
+        anyhow::bail!("{e}: the rest of {} cannot be framed", a.input);
+    }
+    Ok(())
 }
 
 /// Noon UTC of a date, as UNIX seconds: the reference that puts every time of day on

@@ -89,6 +89,11 @@ enum InputSection {
     Tcp {
         listen: String,
     },
+    Sapient {
+        listen: String,
+        node_id: Option<String>,
+        max_frame_bytes: Option<usize>,
+    },
     Udp {
         listen: String,
     },
@@ -137,6 +142,16 @@ enum OutputSection {
         coasting_after_s: Option<f64>,
         birds: Option<bool>,
         multicast_ttl: Option<u32>,
+        queue: Option<usize>,
+        on_full: Option<String>,
+    },
+    Sapient {
+        address: String,
+        node_id: Option<String>,
+        name: Option<String>,
+        track_interval_s: Option<f64>,
+        birds: Option<bool>,
+        max_frame_bytes: Option<usize>,
         queue: Option<usize>,
         on_full: Option<String>,
     },
@@ -308,6 +323,30 @@ impl Problems {
     }
 }
 
+/// A SAPIENT node id: the one given (a UUID, as BSI Flex 335 requires), or one
+/// derived from `seed` so that the same config keeps the same id.
+fn sapient_node_id(p: &mut Problems, what: &str, given: Option<&str>, seed: &str) -> String {
+    match given {
+        Some(id) => {
+            let ok = id.len() == 36
+                && id.chars().enumerate().all(|(i, c)| {
+                    if matches!(i, 8 | 13 | 18 | 23) {
+                        c == '-'
+                    } else {
+                        c.is_ascii_hexdigit()
+                    }
+                });
+            if !ok {
+                p.add(format!(
+                    "{what}.node_id `{id}` is not a UUID (8-4-4-4-12 hex digits)"
+                ));
+            }
+            id.to_ascii_lowercase()
+        }
+        None => sapient::convert::uuid_from(&format!("skyfence {seed}")),
+    }
+}
+
 fn addr(p: &mut Problems, what: &str, s: &str) -> Option<SocketAddr> {
     match s.parse::<SocketAddr>() {
         Ok(a) => Some(a),
@@ -441,6 +480,7 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
     let mut unpaced = false;
     let mut sim_zones: Option<String> = None;
     let mut sim_title: Option<String> = None;
+    let mut sapient_alerts = Vec::new();
     for (i, inp) in file.inputs.iter().enumerate() {
         let what = format!("input {} ({})", i + 1, kind_of_input(inp));
         match inp {
@@ -452,6 +492,29 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
             InputSection::Udp { listen } => {
                 if let Some(a) = addr(&mut p, &format!("{what}.listen"), listen) {
                     inputs.push(InputPlan::Udp { listen: a });
+                }
+            }
+            InputSection::Sapient {
+                listen,
+                node_id,
+                max_frame_bytes,
+            } => {
+                let node_id = sapient_node_id(&mut p, &what, node_id.as_deref(), listen);
+                let max = max_frame_bytes.unwrap_or(sapient::DEFAULT_MAX_FRAME_BYTES);
+                if !(64..=64 << 20).contains(&max) {
+                    p.add(format!(
+                        "{what}.max_frame_bytes is {max}; expected 64 to 67108864"
+                    ));
+                }
+                if let Some(a) = addr(&mut p, &format!("{what}.listen"), listen) {
+                    let (alerts, _) = tokio::sync::broadcast::channel(1024);
+                    sapient_alerts.push((alerts.clone(), node_id.clone()));
+                    inputs.push(InputPlan::Sapient(pipeline::SapientListen {
+                        listen: a,
+                        node_id,
+                        max_frame_bytes: max,
+                        alerts,
+                    }));
                 }
             }
             InputSection::Replay { path, speed } => {
@@ -570,6 +633,19 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
 
     // [[output]]
     let mut outputs = Vec::new();
+    // Alerts go back to the nodes registered on each SAPIENT input.
+    if rules.is_some() {
+        for (alerts, node_id) in sapient_alerts {
+            outputs.push(OutputPlan::SapientAlerts {
+                alerts,
+                node_id,
+                lane: LanePolicy {
+                    capacity: 4096,
+                    on_full: OnFull::DropOldest,
+                },
+            });
+        }
+    }
     for (i, out) in file.outputs.iter().enumerate() {
         let what = format!("output {} ({})", i + 1, kind_of_output(out));
         match out {
@@ -747,6 +823,48 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
                     });
                 }
             }
+            OutputSection::Sapient {
+                address,
+                node_id,
+                name,
+                track_interval_s,
+                birds,
+                max_frame_bytes,
+                queue,
+                on_full,
+            } => {
+                let node_id = sapient_node_id(&mut p, &what, node_id.as_deref(), address);
+                let track_interval_s = positive(
+                    &mut p,
+                    &format!("{what}.track_interval_s"),
+                    *track_interval_s,
+                    1.0,
+                );
+                if origin.is_none() {
+                    p.add(format!(
+                        "{what}: SAPIENT detection reports carry latitude and longitude, so they need a site origin"
+                    ));
+                }
+                let lane = lane(
+                    &mut p,
+                    &what,
+                    *queue,
+                    on_full.as_deref(),
+                    OnFull::DropOldest,
+                );
+                if let Some(address) = addr(&mut p, &format!("{what}.address"), address) {
+                    outputs.push(OutputPlan::SapientUpstream {
+                        address,
+                        node_id,
+                        name: name.clone().unwrap_or_else(|| "skyfence".into()),
+                        track_interval_s,
+                        birds: birds.unwrap_or(false),
+                        max_frame_bytes: max_frame_bytes
+                            .unwrap_or(sapient::DEFAULT_MAX_FRAME_BYTES),
+                        lane,
+                    });
+                }
+            }
             OutputSection::Webhook {
                 url,
                 initial_backoff_ms,
@@ -820,6 +938,7 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
 fn kind_of_input(i: &InputSection) -> &'static str {
     match i {
         InputSection::Tcp { .. } => "tcp",
+        InputSection::Sapient { .. } => "sapient",
         InputSection::Udp { .. } => "udp",
         InputSection::Replay { .. } => "replay",
         InputSection::Sim { .. } => "sim",
@@ -832,6 +951,7 @@ fn kind_of_output(o: &OutputSection) -> &'static str {
         OutputSection::Tracks { .. } => "tracks",
         OutputSection::Cot { .. } => "cot",
         OutputSection::Asterix { .. } => "asterix",
+        OutputSection::Sapient { .. } => "sapient",
         OutputSection::Webhook { .. } => "webhook",
     }
 }
