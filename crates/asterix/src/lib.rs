@@ -94,6 +94,31 @@ pub struct ReceiverConfig {
     pub keep_simulated: bool,
 }
 
+impl ReceiverConfig {
+    /// The radars of a sensors table: every sensor with a `sac`/`sic`, with its name,
+    /// position and accuracy (the defaults below where it states none).
+    pub fn from_sensors(table: &model::SensorTable) -> Self {
+        let mut cfg = Self::default();
+        for (_, s) in table.iter() {
+            if let Some(id) = s.sac_sic {
+                cfg.radars.insert(
+                    id,
+                    Radar {
+                        name: s.name.clone(),
+                        position: s.position,
+                        sigma_range_m: s.sigma_range_m.unwrap_or(DEFAULT_SIGMA_RANGE_M),
+                        sigma_azimuth_deg: s
+                            .sigma_azimuth_rad
+                            .map(f64::to_degrees)
+                            .unwrap_or(DEFAULT_SIGMA_AZIMUTH_DEG),
+                    },
+                );
+            }
+        }
+        cfg
+    }
+}
+
 /// Default range sigma of a radar the configuration does not describe, metres.
 pub const DEFAULT_SIGMA_RANGE_M: f64 = 50.0;
 /// Default azimuth sigma, degrees (a typical en-route SSR is 0.05-0.08).

@@ -68,6 +68,20 @@ pub(crate) async fn start(
                 let _ = finished.blocking_send(());
             }))
         }
+        InputPlan::Asterix { listen, radars } => {
+            crate::adapters::asterix_udp(listen, radars, index, tx, stop, (lines, dropped)).await
+        }
+        InputPlan::Beast { connect, receiver } => Ok(crate::adapters::beast_tcp(
+            connect,
+            receiver,
+            index,
+            tx,
+            stop,
+            (lines, dropped),
+        )),
+        InputPlan::RemoteId { listen, receiver } => {
+            crate::adapters::remoteid_udp(listen, receiver, index, tx, stop, (lines, dropped)).await
+        }
         InputPlan::Sapient(cfg) => {
             // Messages received count as the input's lines; refused ones as dropped.
             crate::sapient_io::listen(

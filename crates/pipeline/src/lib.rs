@@ -15,6 +15,7 @@
 //! on its input channel and on lanes whose policy is [`OnFull::Block`].
 #![deny(missing_docs)]
 
+mod adapters;
 mod bus;
 mod engine;
 mod inputs;
@@ -100,6 +101,27 @@ pub enum InputPlan {
         /// picture already under way.
         from_s: f64,
     },
+    /// ASTERIX CAT048 over UDP.
+    Asterix {
+        /// Where to listen.
+        listen: SocketAddr,
+        /// Radars by SAC/SIC.
+        radars: asterix::ReceiverConfig,
+    },
+    /// Mode S from a Beast TCP port.
+    Beast {
+        /// The receiver's Beast port.
+        connect: SocketAddr,
+        /// Receiver settings (sensor name, reference position).
+        receiver: adsb::ReceiverConfig,
+    },
+    /// Remote ID hex JSON lines over UDP.
+    RemoteId {
+        /// Where to listen.
+        listen: SocketAddr,
+        /// Receiver settings (sensor name).
+        receiver: remoteid::ReceiverConfig,
+    },
     /// SAPIENT (BSI Flex 335 v2.0) over TCP, skyfence in the fusion-node role.
     Sapient(SapientListen),
 }
@@ -126,6 +148,9 @@ impl InputPlan {
             InputPlan::Replay { path, .. } => format!("replay:{}", path.display()),
             InputPlan::Sim { .. } => "sim".into(),
             InputPlan::Sapient(s) => format!("sapient:{}", s.listen),
+            InputPlan::Asterix { listen, .. } => format!("asterix:{listen}"),
+            InputPlan::Beast { connect, .. } => format!("beast:{connect}"),
+            InputPlan::RemoteId { listen, .. } => format!("remoteid:{listen}"),
         }
     }
 }

@@ -211,23 +211,7 @@ fn parse_date(s: &str) -> Result<f64, String> {
 fn asterix(a: &DecodeArgs) -> Result<()> {
     let mut cfg = asterix::ReceiverConfig::default();
     if let Some(path) = &a.sensors {
-        let table = crate::track::load_sensors(Some(path))?;
-        for (_, s) in table.iter() {
-            if let Some(id) = s.sac_sic {
-                cfg.radars.insert(
-                    id,
-                    asterix::Radar {
-                        name: s.name.clone(),
-                        position: s.position,
-                        sigma_range_m: s.sigma_range_m.unwrap_or(asterix::DEFAULT_SIGMA_RANGE_M),
-                        sigma_azimuth_deg: s
-                            .sigma_azimuth_rad
-                            .map(f64::to_degrees)
-                            .unwrap_or(asterix::DEFAULT_SIGMA_AZIMUTH_DEG),
-                    },
-                );
-            }
-        }
+        cfg = asterix::ReceiverConfig::from_sensors(&crate::track::load_sensors(Some(path))?);
         if cfg.radars.is_empty() {
             anyhow::bail!(
                 "{} names no radar by ASTERIX source: give radars \"sac\" and \"sic\"",

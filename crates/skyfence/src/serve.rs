@@ -94,6 +94,20 @@ enum InputSection {
         node_id: Option<String>,
         max_frame_bytes: Option<usize>,
     },
+    Asterix {
+        listen: String,
+    },
+    Beast {
+        connect: String,
+        sensor: Option<String>,
+        reference_lat_deg: Option<f64>,
+        reference_lon_deg: Option<f64>,
+    },
+    Remoteid {
+        listen: String,
+        sensor: Option<String>,
+        unknown_accuracy_sigma_m: Option<f64>,
+    },
     Udp {
         listen: String,
     },
@@ -492,6 +506,67 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
             InputSection::Udp { listen } => {
                 if let Some(a) = addr(&mut p, &format!("{what}.listen"), listen) {
                     inputs.push(InputPlan::Udp { listen: a });
+                }
+            }
+            InputSection::Asterix { listen } => {
+                let radars = asterix::ReceiverConfig::from_sensors(&sensors);
+                if radars.radars.is_empty() {
+                    p.add(format!(
+                        "{what}: no sensor in site.sensors has \"sac\" and \"sic\", so no plot can be placed (its radar's position is needed)"
+                    ));
+                }
+                if let Some(a) = addr(&mut p, &format!("{what}.listen"), listen) {
+                    inputs.push(InputPlan::Asterix { listen: a, radars });
+                }
+            }
+            InputSection::Beast {
+                connect,
+                sensor,
+                reference_lat_deg,
+                reference_lon_deg,
+            } => {
+                let reference = match (reference_lat_deg, reference_lon_deg) {
+                    (None, None) => None,
+                    (Some(la), Some(lo)) if la.abs() <= 90.0 && lo.abs() <= 180.0 => {
+                        Some((*la, *lo))
+                    }
+                    _ => {
+                        p.add(format!(
+                            "{what}: reference_lat_deg and reference_lon_deg go together, within ±90 and ±180"
+                        ));
+                        None
+                    }
+                };
+                if let Some(a) = addr(&mut p, &format!("{what}.connect"), connect) {
+                    inputs.push(InputPlan::Beast {
+                        connect: a,
+                        receiver: adsb::ReceiverConfig {
+                            sensor: sensor.clone().unwrap_or_else(|| "adsb".into()),
+                            reference,
+                            ..Default::default()
+                        },
+                    });
+                }
+            }
+            InputSection::Remoteid {
+                listen,
+                sensor,
+                unknown_accuracy_sigma_m,
+            } => {
+                let sigma = positive(
+                    &mut p,
+                    &format!("{what}.unknown_accuracy_sigma_m"),
+                    *unknown_accuracy_sigma_m,
+                    remoteid::ReceiverConfig::default().unknown_accuracy_sigma_m,
+                );
+                if let Some(a) = addr(&mut p, &format!("{what}.listen"), listen) {
+                    inputs.push(InputPlan::RemoteId {
+                        listen: a,
+                        receiver: remoteid::ReceiverConfig {
+                            sensor: sensor.clone().unwrap_or_else(|| "remoteid".into()),
+                            unknown_accuracy_sigma_m: sigma,
+                        },
+                    });
                 }
             }
             InputSection::Sapient {
@@ -939,6 +1014,9 @@ fn kind_of_input(i: &InputSection) -> &'static str {
     match i {
         InputSection::Tcp { .. } => "tcp",
         InputSection::Sapient { .. } => "sapient",
+        InputSection::Asterix { .. } => "asterix",
+        InputSection::Beast { .. } => "beast",
+        InputSection::Remoteid { .. } => "remoteid",
         InputSection::Udp { .. } => "udp",
         InputSection::Replay { .. } => "replay",
         InputSection::Sim { .. } => "sim",

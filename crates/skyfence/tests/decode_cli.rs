@@ -168,3 +168,142 @@ fn adsb_frames_from_hex_lines_and_avr_become_detections_with_quality() {
     assert!(!ok);
     assert!(err.contains("not Beast"), "{err}");
 }
+
+#[path = "common/serve.rs"]
+mod serve_common;
+
+/// The three protocol inputs of `skyfence serve`, fed live: ASTERIX datagrams of a
+/// radar named in the sensors file, a Beast port serving a real flight's frames, and
+/// Remote ID hex lines over UDP; each sensor's detections reach the sensors view and
+/// each input's counts the metrics.
+#[test]
+fn protocol_inputs_of_serve_take_live_data() {
+    use serve_common::{free_port, http, Serve, TOKEN};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let api = free_port();
+    let (ast_port, rid_port) = (free_port(), free_port());
+    // A Beast server: the real flight's frames as a receiver's port sends them.
+    let beast = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let beast_addr = beast.local_addr().unwrap();
+    let text = std::fs::read_to_string(
+        shared().join("realdata/modes_frames_traffic_full_flight_head.jsonl"),
+    )
+    .unwrap();
+    let mut stream_bytes = Vec::new();
+    for l in text.lines() {
+        let v: Value = serde_json::from_str(l).unwrap();
+        let f: Vec<u8> = (0..v["hex"].as_str().unwrap().len() / 2)
+            .map(|i| u8::from_str_radix(&v["hex"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        stream_bytes.push(0x1a);
+        stream_bytes.push(if f.len() == 7 { b'2' } else { b'3' });
+        for b in [0u8, 0, 0, 0, 0, 1, 50].iter().chain(&f) {
+            stream_bytes.push(*b);
+            if *b == 0x1a {
+                stream_bytes.push(0x1a);
+            }
+        }
+    }
+    let server = std::thread::spawn(move || {
+        let (mut c, _) = beast.accept().unwrap();
+        c.write_all(&stream_bytes).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    });
+    std::fs::write(
+        d.join("sensors.jsonl"),
+        "{\"origin\":{\"lat_deg\":45.5,\"lon_deg\":16.0,\"alt_m\":0}}\n\
+         {\"sensor\":\"split-ssr\",\"kind\":\"radar\",\"lat_deg\":43.57102202219,\"lon_deg\":16.40606241326,\"alt_m\":780,\"sac\":25,\"sic\":13}\n\
+         {\"sensor\":\"rid\",\"kind\":\"remoteid\",\"lat_deg\":52.2,\"lon_deg\":21.0,\"alt_m\":100}\n",
+    )
+    .unwrap();
+    let cfg = d.join("serve.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n[site]\nsensors = \"sensors.jsonl\"\n\n\
+             [[input]]\nkind = \"asterix\"\nlisten = \"127.0.0.1:{ast_port}\"\n\n\
+             [[input]]\nkind = \"beast\"\nconnect = \"{beast_addr}\"\nreference_lat_deg = 49.0097\nreference_lon_deg = 2.5479\n\n\
+             [[input]]\nkind = \"remoteid\"\nlisten = \"127.0.0.1:{rid_port}\"\nsensor = \"rid\"\n"
+        ),
+    )
+    .unwrap();
+    let s = Serve::start(&cfg, api, &[]);
+    // ASTERIX: the CAT048/034 datagrams of the recording shipped with asterix_decoder.
+    let peer = common::peer_python("the ASTERIX input test (asterix_decoder)");
+    let o = std::process::Command::new(peer)
+        .args(["-c", "import asterix,dpkt,sys\nfor ts,b in dpkt.pcap.Reader(open(asterix.get_sample_file('cat_034_048.pcap'),'rb')):\n    e=dpkt.ethernet.Ethernet(b)\n    sys.stdout.write(bytes(e.data.data.data).hex()+'\\n')\n"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for line in String::from_utf8(o.stdout).unwrap().lines() {
+        let b: Vec<u8> = (0..line.len() / 2)
+            .map(|i| u8::from_str_radix(&line[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        udp.send_to(&b, ("127.0.0.1", ast_port)).unwrap();
+    }
+    // Remote ID: a Basic ID then a Location, as hex lines.
+    let mut basic = vec![0x02u8, 0x12];
+    basic.extend_from_slice(b"SERIAL-1");
+    basic.resize(25, 0);
+    let mut loc = vec![0x12u8, 0x20, 0, 0, 0];
+    loc.extend_from_slice(&522_296_756i32.to_le_bytes());
+    loc.extend_from_slice(&210_122_287i32.to_le_bytes());
+    loc.extend_from_slice(&[0, 0, 0x98, 0x08, 0, 0, 0x0a, 0, 0, 0, 0, 0]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let lines = format!(
+        "{{\"time_s\":{now},\"hex\":\"{}\",\"tx\":\"a\"}}\n{{\"time_s\":{},\"hex\":\"{}\",\"tx\":\"a\"}}\nbroken\n",
+        hex(&basic),
+        now + 0.1,
+        hex(&loc)
+    );
+    udp.send_to(lines.as_bytes(), ("127.0.0.1", rid_port))
+        .unwrap();
+    let sensors: Value = s.until(30, |api| {
+        let (code, body) = http(api, "GET", "/api/sensors", Some(TOKEN), None);
+        assert_eq!(code, 200);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let n = |name: &str| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["sensor"] == name)
+                .and_then(|s| s["detections"].as_u64())
+                .unwrap_or(0)
+        };
+        (n("split-ssr") > 0 && n("adsb") > 0 && n("rid") > 0).then_some(v)
+    });
+    let (_, metrics) = http(api, "GET", "/metrics", Some(TOKEN), None);
+    let (ok, err) = s.stop();
+    server.join().unwrap();
+    assert!(ok, "{err}");
+    assert!(sensors
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["sensor"] == "adsb"));
+    for input in [
+        format!("asterix:127.0.0.1:{ast_port}"),
+        format!("beast:{beast_addr}"),
+        format!("remoteid:127.0.0.1:{rid_port}"),
+    ] {
+        assert!(
+            metrics.contains(&input),
+            "no series for {input} in {metrics}"
+        );
+    }
+    // The broken Remote ID line is counted as refused.
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.contains(&format!("remoteid:127.0.0.1:{rid_port}"))
+                && l.contains("dropped")
+                && l.ends_with(" 1")),
+        "{metrics}"
+    );
+}
