@@ -108,6 +108,8 @@ struct Rest {
     last_publish: Instant,
     pending_tracks: Option<(f64, Arc<[TrackReport]>)>,
     alerts_dirty: bool,
+    /// A sensor's own status changed what the sensors view shows.
+    sensors_dirty: bool,
     latest_s: f64,
 }
 
@@ -167,6 +169,7 @@ impl Engine {
                 last_publish: Instant::now(),
                 pending_tracks: None,
                 alerts_dirty: false,
+                sensors_dirty: false,
                 latest_s: f64::NEG_INFINITY,
             },
             input_names,
@@ -305,6 +308,7 @@ impl Engine {
             }
         }
         self.rest.health.status(i.0 as usize, time_s, fault);
+        self.rest.sensors_dirty = true;
     }
 
     fn reject(&mut self, input: usize, why: &str) {
@@ -414,9 +418,13 @@ impl Rest {
     /// alerts changed.
     fn publish(&mut self, force: bool, parser: &DetectionParser, clock: &Clock) {
         let due = self.last_publish.elapsed() >= PUBLISH_EVERY;
-        if !(force || self.alerts_dirty || (due && self.pending_tracks.is_some())) {
+        if !(force
+            || self.alerts_dirty
+            || (due && (self.pending_tracks.is_some() || self.sensors_dirty)))
+        {
             return;
         }
+        self.sensors_dirty = false;
         self.last_publish = Instant::now();
         let latest = self.latest_s;
         self.alerts

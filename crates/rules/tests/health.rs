@@ -87,3 +87,43 @@ fn a_sharp_change_of_rate_is_found_and_a_steady_one_is_not() {
     }
     assert_eq!(h.state(0, 120.0), "rate_changed");
 }
+
+#[test]
+fn a_sensor_that_reports_its_own_status_is_alive_and_its_fault_raises_an_alert() {
+    let mut h = SensorHealth::new(HealthConfig::default());
+    let mut rules = AlertEngine::new(
+        RulesConfig::default(),
+        None,
+        zones::Areas::new(Vec::new()).unwrap(),
+    );
+    // Sensor 0 detects nothing but reports its status every 5 s: never silent.
+    for k in 0..=20 {
+        h.status(0, 5.0 * k as f64, None);
+    }
+    assert!(h.check(102.0, describe).is_empty());
+    assert_eq!(h.state(0, 102.0), "ok");
+    // Its status stops: silent once the usual rule says so (over 10 s, no news).
+    assert_eq!(h.state(0, 111.0), "silent");
+    // It comes back declaring a fault: one alert with its words, priority 2.
+    h.status(0, 112.0, Some("system error".into()));
+    assert_eq!(h.state(0, 112.0), "fault");
+    let f = h.check(112.0, describe);
+    assert!(matches!(&f[0].problem, Problem::Reported { what } if what == "system error"));
+    let a = rules.health(112.0, &f);
+    assert_eq!(a.len(), 1);
+    assert_eq!((a[0].state, a[0].priority), (AlertState::New, 2));
+    assert!(
+        a[0].reason.contains("reports a fault: system error"),
+        "{}",
+        a[0].reason
+    );
+    // The fault clears; the alert closes after close_after_s without findings.
+    h.status(0, 113.0, None);
+    let mut closed = Vec::new();
+    for t in 113..=150 {
+        h.status(0, t as f64, None);
+        closed.extend(rules.health(t as f64, &h.check(t as f64, describe)));
+    }
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].state, AlertState::Closed);
+}

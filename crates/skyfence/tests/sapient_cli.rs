@@ -228,3 +228,103 @@ fn a_recorded_sapient_stream_decodes_and_bad_frames_are_refused() {
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 61);
 }
+
+/// A node's own status reports: its position puts it on the sensors view, and a
+/// declared system error shows as a fault; unregistered status is refused.
+#[test]
+fn status_reports_feed_the_sensors_view() {
+    use sapient::proto::{
+        registration, sapient_message::Content, status_report, Location, Registration, StatusReport,
+    };
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let api = free_port();
+    let port = free_port();
+    std::fs::write(
+        d.join("sensors.jsonl"),
+        "{\"origin\":{\"lat_deg\":54.0,\"lon_deg\":24.0,\"alt_m\":0}}\n",
+    )
+    .unwrap();
+    let cfg = d.join("serve.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n[site]\nsensors = \"sensors.jsonl\"\n\n\
+             [[input]]\nkind = \"sapient\"\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    )
+    .unwrap();
+    let s = Serve::start(&cfg, api, &[]);
+    let node = "11111111-2222-4333-8444-555555555555";
+    let msg = |content: Content| sapient::SapientMessage {
+        timestamp: Some(sapient::timestamp(1.78e9)),
+        node_id: Some(node.into()),
+        content: Some(content),
+        ..Default::default()
+    };
+    let status = |system: status_report::System| {
+        msg(Content::StatusReport(StatusReport {
+            report_id: Some("01J000000000000000000000S1".into()),
+            system: Some(system as i32),
+            node_location: Some(Location {
+                x: Some(24.1),
+                y: Some(54.1),
+                z: Some(120.0),
+                coordinate_system: Some(
+                    sapient::proto::LocationCoordinateSystem::LatLngDegM as i32,
+                ),
+                datum: Some(sapient::proto::LocationDatum::Wgs84E as i32),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }))
+    };
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut bytes = Vec::new();
+    // Before registering: refused with an Error.
+    sapient::encode_frame(&status(status_report::System::Ok), &mut bytes);
+    sapient::encode_frame(
+        &msg(Content::Registration(Registration {
+            node_definition: vec![registration::NodeDefinition {
+                node_type: Some(registration::NodeType::Acoustic as i32),
+                node_sub_type: Vec::new(),
+            }],
+            icd_version: Some("BSI Flex 335 v2.0".into()),
+            ..Default::default()
+        })),
+        &mut bytes,
+    );
+    sapient::encode_frame(&status(status_report::System::Error), &mut bytes);
+    c.write_all(&bytes).unwrap();
+    let mut reader = sapient::FrameReader::new(1 << 20);
+    let mut kinds = Vec::new();
+    let mut buf = [0u8; 4096];
+    while kinds.len() < 2 {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0);
+        reader
+            .push(&buf[..n], |m, _| kinds.push(sapient::kind(&m.unwrap())))
+            .unwrap();
+    }
+    assert_eq!(kinds, ["error", "registration_ack"]);
+    let sensor: Value = s.until(20, |api| {
+        let (_, body) = serve_common::http(api, "GET", "/api/sensors", Some(TOKEN), None);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["sensor"] == node && x["health"] == "fault")
+            .cloned()
+    });
+    assert_eq!(sensor["kind"], "acoustic");
+    assert!(
+        (sensor["lat_deg"].as_f64().unwrap() - 54.1).abs() < 1e-6,
+        "{sensor}"
+    );
+    drop(c);
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+}
