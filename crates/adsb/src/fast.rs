@@ -163,6 +163,11 @@ pub fn read(f: &[u8]) -> Fast {
                 return Fast::Fallback;
             }
             let alt = (ac != 0).then(|| (((ac >> 5) << 4) | (ac & 0x0f)) as i32 * 25 - 1000);
+            // rs1090 refuses altitudes over 50,000 ft (as a phantom of its Comm-B
+            // inference); let it decide, so both paths refuse the same frames.
+            if alt.is_some_and(|a| a > 50_000) {
+                return Fast::Fallback;
+            }
             Fast::Airborne(
                 icao,
                 tc,
@@ -195,9 +200,14 @@ pub fn read(f: &[u8]) -> Fast {
             )
         }
         19 => {
-            // ME bit 49: sign, bits 50-56: (|difference| / 25 ft) + 1; 0 unknown.
+            // Subtypes 1-4 are defined; the full decoder judges the others.
+            if !(1..=4).contains(&(me[0] & 0x07)) {
+                return Fast::Fallback;
+            }
+            // ME bit 49: sign, bits 50-56: (|difference| / 25 ft) + 1; 0 is unknown,
+            // and like rs1090 a zero difference (1) is taken as no information.
             let v = me[6] & 0x7f;
-            let d = (v != 0).then(|| {
+            let d = (v > 1).then(|| {
                 let m = (i16::from(v) - 1) * 25;
                 if me[6] & 0x80 != 0 {
                     -m
