@@ -147,6 +147,10 @@ fn skyfence_registers_upstream_and_sends_its_tracks_as_detection_reports() {
         assert_eq!(r["object_id"].as_str().unwrap().len(), 26, "a ULID: {r}");
         assert!(!r["classes"].as_array().unwrap().is_empty());
     }
+    // The scenario's drone crosses the border: its alert goes upstream too.
+    let alerts: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "alert").collect();
+    assert!(!alerts.is_empty(), "no alert reached the upstream node");
+    assert_eq!(alerts[0]["alert_id"].as_str().unwrap().len(), 26);
     // One object id per track, kept from report to report.
     let ids: std::collections::HashSet<&str> = reports
         .iter()
@@ -327,4 +331,73 @@ fn status_reports_feed_the_sensors_view() {
     drop(c);
     let (ok, err) = s.stop();
     assert!(ok, "{err}");
+}
+
+/// skyfence's alerts go back to the nodes registered on its SAPIENT input.
+#[test]
+fn alerts_reach_a_registered_node() {
+    use sapient::proto::{registration, sapient_message::Content, Registration};
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let api = free_port();
+    let port = free_port();
+    let cfg = dir.path().join("serve.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n\
+             [[input]]\nkind = \"sim\"\nscenario = \"quad-night-crossing\"\nspeed = 60\n\n\
+             [[input]]\nkind = \"sapient\"\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    )
+    .unwrap();
+    let s = Serve::start(&cfg, api, &[]);
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut reg = Vec::new();
+    sapient::encode_frame(
+        &sapient::SapientMessage {
+            timestamp: Some(sapient::timestamp(1.78e9)),
+            node_id: Some("22222222-3333-4444-8555-666666666666".into()),
+            content: Some(Content::Registration(Registration {
+                node_definition: vec![registration::NodeDefinition {
+                    node_type: Some(registration::NodeType::Other as i32),
+                    node_sub_type: Vec::new(),
+                }],
+                icd_version: Some("BSI Flex 335 v2.0".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        },
+        &mut reg,
+    );
+    c.write_all(&reg).unwrap();
+    let mut reader = sapient::FrameReader::new(1 << 20);
+    let mut alert = None;
+    let mut buf = [0u8; 8192];
+    while alert.is_none() {
+        let n = c.read(&mut buf).expect("no alert within 60 s");
+        assert!(n > 0, "the connection closed");
+        reader
+            .push(&buf[..n], |m, _| {
+                if let Ok(sapient::SapientMessage {
+                    content: Some(Content::Alert(a)),
+                    ..
+                }) = m
+                {
+                    alert.get_or_insert(a);
+                }
+            })
+            .unwrap();
+    }
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+    let a = alert.unwrap();
+    assert!(
+        a.description.as_deref().unwrap_or("").contains("border"),
+        "{a:?}"
+    );
+    assert!(a.location_oneof.is_some());
+    assert!(!a.associated_detection.is_empty());
 }
