@@ -93,6 +93,30 @@ fn movement_kt(code: u8) -> Option<f64> {
     })
 }
 
+/// The CPR part shared by airborne and surface positions: ME bit 21 time
+/// synchronisation, bit 22 format, bits 23-39 latitude, bits 40-56 longitude.
+struct Cpr {
+    time_sync: bool,
+    parity: CPRFormat,
+    lat: u32,
+    lon: u32,
+}
+
+impl Cpr {
+    fn of(me: &[u8]) -> Self {
+        Self {
+            time_sync: me[2] & 0x08 != 0,
+            parity: if me[2] & 0x04 != 0 {
+                CPRFormat::Odd
+            } else {
+                CPRFormat::Even
+            },
+            lat: (u32::from(me[2] & 0x03) << 15) | (u32::from(me[3]) << 7) | u32::from(me[4] >> 1),
+            lon: (u32::from(me[4] & 0x01) << 16) | (u32::from(me[5]) << 8) | u32::from(me[6]),
+        }
+    }
+}
+
 /// Reads a 7- or 14-byte frame.
 pub fn read(f: &[u8]) -> Fast {
     let df = f[0] >> 3;
@@ -114,6 +138,7 @@ pub fn read(f: &[u8]) -> Fast {
     let icao = u32::from(f[1]) << 16 | u32::from(f[2]) << 8 | u32::from(f[3]);
     let me = &f[4..11];
     let tc = me[0] >> 3;
+    let cpr = Cpr::of(me);
     match tc {
         1..=4 => {
             let bits = me[1..7].iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
@@ -139,18 +164,10 @@ pub fn read(f: &[u8]) -> Fast {
                     groundspeed: movement_kt(movement),
                     track_status,
                     track: track_status.then(|| f64::from(track) * 360.0 / 128.0),
-                    t: me[2] & 0x08 != 0,
-                    parity: if me[2] & 0x04 != 0 {
-                        CPRFormat::Odd
-                    } else {
-                        CPRFormat::Even
-                    },
-                    lat_cpr: (u32::from(me[2] & 0x03) << 15)
-                        | (u32::from(me[3]) << 7)
-                        | u32::from(me[4] >> 1),
-                    lon_cpr: (u32::from(me[4] & 0x01) << 16)
-                        | (u32::from(me[5]) << 8)
-                        | u32::from(me[6]),
+                    t: cpr.time_sync,
+                    parity: cpr.parity,
+                    lat_cpr: cpr.lat,
+                    lon_cpr: cpr.lon,
                     latitude: None,
                     longitude: None,
                 },
@@ -182,18 +199,10 @@ pub fn read(f: &[u8]) -> Fast {
                     saf_or_nicb: Some(me[0] & 0x01),
                     alt,
                     source: rs1090::decode::bds::bds05::Source::Barometric,
-                    time_sync: me[2] & 0x08 != 0,
-                    parity: if me[2] & 0x04 != 0 {
-                        CPRFormat::Odd
-                    } else {
-                        CPRFormat::Even
-                    },
-                    lat_cpr: (u32::from(me[2] & 0x03) << 15)
-                        | (u32::from(me[3]) << 7)
-                        | u32::from(me[4] >> 1),
-                    lon_cpr: (u32::from(me[4] & 0x01) << 16)
-                        | (u32::from(me[5]) << 8)
-                        | u32::from(me[6]),
+                    time_sync: cpr.time_sync,
+                    parity: cpr.parity,
+                    lat_cpr: cpr.lat,
+                    lon_cpr: cpr.lon,
                     latitude: None,
                     longitude: None,
                 },

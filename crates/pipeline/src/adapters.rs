@@ -40,6 +40,24 @@ async fn forward(
     .is_ok()
 }
 
+/// The next datagram's length, or `None` when the service stops. A failed receive
+/// (an ICMP error surfacing, say) is logged and skipped.
+pub(crate) async fn recv(
+    socket: &UdpSocket,
+    buf: &mut [u8],
+    stop: &mut watch::Receiver<bool>,
+) -> Option<usize> {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return None,
+            r = socket.recv_from(buf) => match r {
+                Ok((n, _)) => return Some(n),
+                Err(e) => tracing::warn!("UDP receive failed: {e}"),
+            },
+        }
+    }
+}
+
 async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, PipelineError> {
     UdpSocket::bind(listen)
         .await
@@ -66,15 +84,8 @@ pub(crate) async fn asterix_udp(
         let mut buf = vec![0u8; 65_536];
         let mut lines = Vec::with_capacity(8192);
         loop {
-            let n = tokio::select! {
-                _ = stop.changed() => return,
-                r = socket.recv_from(&mut buf) => match r {
-                    Ok((n, _)) => n,
-                    Err(e) => {
-                        tracing::warn!("UDP receive failed: {e}");
-                        continue;
-                    }
-                },
+            let Some(n) = recv(&socket, &mut buf, &mut stop).await else {
+                return;
             };
             let before = rx.stats().records;
             let errors = rx.read(&buf[..n], Some(now_unix_s()), |_, d| {
@@ -183,15 +194,8 @@ pub(crate) async fn remoteid_udp(
         let mut lines = Vec::with_capacity(8192);
         let mut line_no = 0u64;
         loop {
-            let n = tokio::select! {
-                _ = stop.changed() => return,
-                r = socket.recv_from(&mut buf) => match r {
-                    Ok((n, _)) => n,
-                    Err(e) => {
-                        tracing::warn!("UDP receive failed: {e}");
-                        continue;
-                    }
-                },
+            let Some(n) = recv(&socket, &mut buf, &mut stop).await else {
+                return;
             };
             for line in String::from_utf8_lossy(&buf[..n]).lines() {
                 line_no += 1;

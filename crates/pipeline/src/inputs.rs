@@ -238,15 +238,8 @@ async fn udp_loop(
 ) {
     let mut buf = vec![0u8; 65_536];
     loop {
-        let n = tokio::select! {
-            _ = stop.changed() => return,
-            r = socket.recv_from(&mut buf) => match r {
-                Ok((n, _)) => n,
-                Err(e) => {
-                    tracing::warn!("UDP receive failed: {e}");
-                    continue;
-                }
-            },
+        let Some(n) = crate::adapters::recv(&socket, &mut buf, &mut stop).await else {
+            return;
         };
         let data = buf[..n].to_vec();
         let count = memchr::memchr_iter(b'\n', &data).count().max(1) as u64;

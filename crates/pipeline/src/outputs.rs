@@ -148,26 +148,7 @@ pub(crate) async fn start(
         } => {
             let sink = match transport {
                 CotTransport::Udp => {
-                    let local: SocketAddr = if address.is_ipv4() {
-                        ([0, 0, 0, 0], 0).into()
-                    } else {
-                        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-                    };
-                    let s = UdpSocket::bind(local)
-                        .await
-                        .map_err(|source| PipelineError::Bind {
-                            addr: local.to_string(),
-                            source,
-                        })?;
-                    if address.ip().is_multicast() {
-                        multicast(&s, address, multicast_ttl, multicast_interface).map_err(
-                            |source| PipelineError::Multicast {
-                                addr: address.to_string(),
-                                source,
-                            },
-                        )?;
-                    }
-                    CotSink::Udp(s)
+                    CotSink::Udp(udp_sender(address, multicast_ttl, multicast_interface).await?)
                 }
                 CotTransport::Tcp => CotSink::Tcp(None),
             };
@@ -192,25 +173,7 @@ pub(crate) async fn start(
             multicast_ttl,
             ..
         } => {
-            let local: SocketAddr = if address.is_ipv4() {
-                ([0, 0, 0, 0], 0).into()
-            } else {
-                (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-            };
-            let sock = UdpSocket::bind(local)
-                .await
-                .map_err(|source| PipelineError::Bind {
-                    addr: local.to_string(),
-                    source,
-                })?;
-            if address.ip().is_multicast() {
-                multicast(&sock, address, multicast_ttl, None).map_err(|source| {
-                    PipelineError::Multicast {
-                        addr: address.to_string(),
-                        source,
-                    }
-                })?;
-            }
+            let sock = udp_sender(address, multicast_ttl, None).await?;
             tokio::spawn(asterix_task(
                 l,
                 sock,
@@ -378,6 +341,34 @@ fn rank(a: Affiliation) -> u8 {
         Affiliation::Suspect => 2,
         Affiliation::Hostile => 3,
     }
+}
+
+/// A UDP socket to send to `address`, set up for a multicast group when it is one.
+async fn udp_sender(
+    address: SocketAddr,
+    multicast_ttl: u32,
+    multicast_interface: Option<std::net::Ipv4Addr>,
+) -> Result<UdpSocket, PipelineError> {
+    let local: SocketAddr = if address.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let s = UdpSocket::bind(local)
+        .await
+        .map_err(|source| PipelineError::Bind {
+            addr: local.to_string(),
+            source,
+        })?;
+    if address.ip().is_multicast() {
+        multicast(&s, address, multicast_ttl, multicast_interface).map_err(|source| {
+            PipelineError::Multicast {
+                addr: address.to_string(),
+                source,
+            }
+        })?;
+    }
+    Ok(s)
 }
 
 /// Sends each picture's tracks as CAT062 data blocks, at most one report per track
