@@ -19,15 +19,15 @@ use tokio::task::JoinHandle;
 type Counter = prometheus_client::metrics::counter::Counter;
 
 /// The counters of one output, with the lane's drop count carried over.
-struct Counts {
-    sent: Counter,
+pub(crate) struct Counts {
+    pub(crate) sent: Counter,
     dropped: Counter,
-    failed: Counter,
+    pub(crate) failed: Counter,
     dropped_seen: u64,
 }
 
 impl Counts {
-    fn sync_dropped(&mut self, lane: &Lane<Event>) {
+    pub(crate) fn sync_dropped(&mut self, lane: &Lane<Event>) {
         let (_, dropped) = lane.counts();
         if dropped > self.dropped_seen {
             self.dropped.inc_by(dropped - self.dropped_seen);
@@ -185,12 +185,7 @@ pub(crate) async fn start(
         }
         OutputPlan::SapientAlerts {
             alerts, node_id, ..
-        } => tokio::spawn(crate::sapient_io::alerts_task(
-            l,
-            alerts,
-            node_id,
-            counts.sent.clone(),
-        )),
+        } => tokio::spawn(crate::sapient_io::alerts_task(l, alerts, node_id, counts)),
         OutputPlan::SapientUpstream {
             address,
             node_id,
@@ -209,8 +204,7 @@ pub(crate) async fn start(
                 birds,
                 max_frame_bytes,
             },
-            counts.sent.clone(),
-            counts.failed.clone(),
+            counts,
         )),
         OutputPlan::Webhook {
             url,

@@ -313,17 +313,19 @@ pub(crate) async fn alerts_task(
     lane: Arc<Lane<Event>>,
     alerts: broadcast::Sender<Arc<Vec<u8>>>,
     node_id: String,
-    sent: Counter,
+    mut c: crate::outputs::Counts,
 ) {
     while let Some(events) = lane.take_all().await {
         for e in &events {
             if let Event::Alert(a) = e {
                 let f = Arc::new(frame(&sapient::convert::alert_message(&node_id, a)));
+                // No registered node listening is not a failure: nobody asked.
                 if alerts.send(f).is_ok() {
-                    sent.inc();
+                    c.sent.inc();
                 }
             }
         }
+        c.sync_dropped(&lane);
     }
 }
 
@@ -408,8 +410,7 @@ fn registration(u: &Upstream) -> SapientMessage {
 pub(crate) async fn upstream_task(
     lane: Arc<Lane<Event>>,
     u: Upstream,
-    sent: Counter,
-    failed: Counter,
+    mut c: crate::outputs::Counts,
 ) {
     let mut stream: Option<TcpStream> = None;
     let mut retry_at = tokio::time::Instant::now();
@@ -431,8 +432,9 @@ pub(crate) async fn upstream_task(
                 }
             }
         }
+        c.sync_dropped(&lane);
         let Some(s) = stream.as_mut() else {
-            failed.inc();
+            c.failed.inc();
             continue;
         };
         let mut out: Vec<u8> = Vec::new();
@@ -473,9 +475,9 @@ pub(crate) async fn upstream_task(
             continue;
         }
         if s.write_all(&out).await.is_ok() {
-            sent.inc_by(n);
+            c.sent.inc_by(n);
         } else {
-            failed.inc_by(n);
+            c.failed.inc_by(n);
             tracing::warn!(address = %u.address, "upstream SAPIENT connection lost; reconnecting");
             stream = None;
         }
