@@ -80,6 +80,11 @@ pub(crate) async fn asterix_udp(
     let socket = bind_udp(listen).await?;
     tracing::info!(%listen, "ASTERIX over UDP");
     Ok(tokio::spawn(async move {
+        let names: std::collections::HashMap<(u8, u8), String> = cfg
+            .radars
+            .iter()
+            .map(|(k, r)| (*k, r.name.clone()))
+            .collect();
         let mut rx = asterix::Receiver::new(cfg);
         let mut buf = vec![0u8; 65_536];
         let mut lines = Vec::with_capacity(8192);
@@ -87,12 +92,36 @@ pub(crate) async fn asterix_udp(
             let Some(n) = recv(&socket, &mut buf, &mut stop).await else {
                 return;
             };
+            let now = now_unix_s();
+            let mut statuses = Vec::new();
             let before = rx.stats().records;
-            let errors = rx.read(&buf[..n], Some(now_unix_s()), |_, d| {
+            let errors = rx.read(&buf[..n], Some(now), |rec, d| {
                 if let Some(d) = d {
                     d.write(&mut lines);
                 }
+                // A radar's service messages (north markers, sector crossings) say it
+                // is turning even when it sees nothing; NOGO says it is inhibited.
+                if let asterix::Record::Cat034(m) = rec {
+                    if let Some(name) = names.get(&(m.sac, m.sic)) {
+                        statuses.push(Msg::SensorStatus {
+                            sensor: name.clone(),
+                            kind: model::SensorKind::Radar,
+                            time_s: m
+                                .time_of_day_s
+                                .map_or(now, |t| asterix::time_on_day(t, now)),
+                            position: None,
+                            fault: (m.nogo == Some(true)).then(|| {
+                                "NOGO: the radar reports itself inhibited (I034/050)".to_string()
+                            }),
+                        });
+                    }
+                }
             });
+            for st in statuses {
+                if tx.send(st).await.is_err() {
+                    return;
+                }
+            }
             received.inc_by(rx.stats().records - before);
             for e in &errors {
                 refused.inc();

@@ -307,3 +307,57 @@ fn protocol_inputs_of_serve_take_live_data() {
         "{metrics}"
     );
 }
+
+/// A radar that sends only CAT034 service messages (it sees nothing) is alive in the
+/// sensors view, not waiting or silent. (SAC 25 / SIC 12 of the recording sends
+/// datagrams of CAT034 alone, with its position in I034/120.)
+#[test]
+fn cat034_service_messages_keep_a_quiet_radar_alive() {
+    use serve_common::{free_port, http, Serve, TOKEN};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (api, port) = (free_port(), free_port());
+    std::fs::write(
+        d.join("sensors.jsonl"),
+        "{\"origin\":{\"lat_deg\":43.5,\"lon_deg\":16.4,\"alt_m\":0}}\n\
+         {\"sensor\":\"split-ssr\",\"kind\":\"radar\",\"lat_deg\":43.57102202219,\"lon_deg\":16.40606241326,\"alt_m\":780,\"sac\":25,\"sic\":12}\n",
+    )
+    .unwrap();
+    let cfg = d.join("serve.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n[site]\nsensors = \"sensors.jsonl\"\n\n\
+             [[input]]\nkind = \"asterix\"\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    )
+    .unwrap();
+    let s = Serve::start(&cfg, api, &[]);
+    let peer = common::peer_python("the ASTERIX input test (asterix_decoder)");
+    let o = std::process::Command::new(peer)
+        .args(["-c", "import asterix,dpkt,sys\nfor ts,b in dpkt.pcap.Reader(open(asterix.get_sample_file('cat_034_048.pcap'),'rb')):\n    d=bytes(dpkt.ethernet.Ethernet(b).data.data.data)\n    if d[:1]==b'\\x22': sys.stdout.write(d.hex()+'\\n')\n"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.lines().count() >= 3);
+    for line in text.lines() {
+        let b: Vec<u8> = (0..line.len() / 2)
+            .map(|i| u8::from_str_radix(&line[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        udp.send_to(&b, ("127.0.0.1", port)).unwrap();
+    }
+    let radar: Value = s.until(20, |api| {
+        let (_, body) = http(api, "GET", "/api/sensors", Some(TOKEN), None);
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["sensor"] == "split-ssr" && x["health"] == "ok")
+            .cloned()
+    });
+    assert_eq!(radar["detections"], 0, "{radar}");
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+}
