@@ -8,7 +8,8 @@ fuzz_target!(|data: &[u8]| {
     let mut on = |m: Result<sapient::SapientMessage, sapient::FrameError>, _: &[u8]| {
         if let Ok(m) = m {
             let _ = sapient::kind(&m);
-            if let Some(sapient::proto::sapient_message::Content::DetectionReport(dr)) = &m.content {
+            if let Some(sapient::proto::sapient_message::Content::DetectionReport(dr)) = &m.content
+            {
                 let _ = sapient::convert::detection("fuzz", 0.0, dr);
             }
         }
