@@ -13,12 +13,7 @@ use tokio::task::JoinHandle;
 
 type Counter = prometheus_client::metrics::counter::Counter;
 
-fn now_unix_s() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+use crate::outputs::now_unix_s;
 
 /// Hands a chunk of detection lines to the tracking thread; false when it stopped.
 async fn forward(
@@ -58,7 +53,7 @@ pub(crate) async fn recv(
     }
 }
 
-async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, PipelineError> {
+pub(crate) async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, PipelineError> {
     UdpSocket::bind(listen)
         .await
         .map_err(|source| PipelineError::Bind {

@@ -246,16 +246,7 @@ impl Engine {
                     continue;
                 }
             };
-            while self.tracker.sensor_count() < self.parser.sensors().len() {
-                match self
-                    .parser
-                    .sensors()
-                    .get(SensorIndex(self.tracker.sensor_count() as u32))
-                {
-                    Some(s) => self.tracker.add_sensor(s),
-                    None => break,
-                }
-            }
+            self.sync_sensors();
             let (time_s, sensor) = (det.time_s, det.sensor);
             let rest = &mut self.rest;
             match self
@@ -272,6 +263,18 @@ impl Engine {
                 }
                 Err(e) => self.reject(input, &e.to_string()),
             }
+        }
+    }
+
+    /// Gives the tracker the sensors the parser met since (in detections or status
+    /// reports), in index order.
+    fn sync_sensors(&mut self) {
+        while let Some(s) = self
+            .parser
+            .sensors()
+            .get(SensorIndex(self.tracker.sensor_count() as u32))
+        {
+            self.tracker.add_sensor(s);
         }
     }
 
@@ -297,16 +300,7 @@ impl Engine {
             }
             (None, None) => return,
         };
-        while self.tracker.sensor_count() < self.parser.sensors().len() {
-            match self
-                .parser
-                .sensors()
-                .get(SensorIndex(self.tracker.sensor_count() as u32))
-            {
-                Some(s) => self.tracker.add_sensor(s),
-                None => break,
-            }
-        }
+        self.sync_sensors();
         self.rest.health.status(i.0 as usize, time_s, fault);
         self.rest.sensors_dirty = true;
     }

@@ -43,12 +43,7 @@ pub(crate) async fn start(
             )))
         }
         InputPlan::Udp { listen } => {
-            let socket = UdpSocket::bind(listen)
-                .await
-                .map_err(|source| PipelineError::Bind {
-                    addr: listen.to_string(),
-                    source,
-                })?;
+            let socket = crate::adapters::bind_udp(listen).await?;
             tracing::info!(%listen, "JSON Lines over UDP");
             Ok(tokio::spawn(udp_loop(
                 socket, index, tx, stop, lines, dropped,

@@ -305,7 +305,7 @@ struct CotSettings {
     birds: bool,
 }
 
-fn now_unix_s() -> f64 {
+pub(crate) fn now_unix_s() -> f64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -334,6 +334,49 @@ fn rank(a: Affiliation) -> u8 {
         Affiliation::Neutral => 1,
         Affiliation::Suspect => 2,
         Affiliation::Hostile => 3,
+    }
+}
+
+/// Which track reports an output sends: at most one per track per `interval_s` of
+/// track time, birds only when asked. Shared by the CoT, CAT062 and SAPIENT outputs.
+pub(crate) struct TrackPacer {
+    interval_s: f64,
+    birds: bool,
+    last_sent: HashMap<u64, f64>,
+}
+
+impl TrackPacer {
+    pub(crate) fn new(interval_s: f64, birds: bool) -> Self {
+        Self {
+            interval_s,
+            birds,
+            last_sent: HashMap::new(),
+        }
+    }
+
+    /// `None` when `r` is not to be sent now; else whether it would be the track's
+    /// first report.
+    pub(crate) fn due(&self, r: &model::TrackReport) -> Option<bool> {
+        if r.classification.class == Class::Bird && !self.birds {
+            return None;
+        }
+        match self.last_sent.get(&r.track) {
+            Some(&t) if r.time_s - t < self.interval_s => None,
+            prev => Some(prev.is_none()),
+        }
+    }
+
+    /// `r` was sent.
+    pub(crate) fn sent(&mut self, r: &model::TrackReport) {
+        self.last_sent.insert(r.track, r.time_s);
+    }
+
+    /// Forgets tracks not sent for ten minutes of the picture's time (their ids never
+    /// come back).
+    pub(crate) fn forget_old(&mut self, reports: &[model::TrackReport]) {
+        if let Some(t) = reports.first().map(|r| r.time_s) {
+            self.last_sent.retain(|_, &mut l| t - l < 600.0);
+        }
     }
 }
 
@@ -375,28 +418,20 @@ async fn asterix_task(
     (interval_s, coasting_after_s, birds): (f64, f64, bool),
     mut c: Counts,
 ) {
-    let mut last_sent: HashMap<u64, f64> = HashMap::new();
+    let mut pacer = TrackPacer::new(interval_s, birds);
     let mut tracks = Vec::new();
     while let Some(events) = lane.take_all().await {
         tracks.clear();
         for e in &events {
             let Event::Tracks(reports) = e else { continue };
             for r in reports.iter() {
-                if r.classification.class == Class::Bird && !birds {
-                    continue;
-                }
-                let prev = last_sent.get(&r.track).copied();
-                if prev.is_some_and(|t| r.time_s - t < interval_s) {
-                    continue;
-                }
-                if let Some(t) = asterix::cat062::from_report(r, coasting_after_s, prev.is_none()) {
-                    last_sent.insert(r.track, r.time_s);
+                let Some(first) = pacer.due(r) else { continue };
+                if let Some(t) = asterix::cat062::from_report(r, coasting_after_s, first) {
+                    pacer.sent(r);
                     tracks.push(t);
                 }
             }
-            if let Some(t) = reports.first().map(|r| r.time_s) {
-                last_sent.retain(|_, &mut l| t - l < 600.0);
-            }
+            pacer.forget_old(reports);
         }
         for block in asterix::cat062::encode_blocks(&source, &tracks) {
             match sock.send_to(&block, address).await {
@@ -423,7 +458,7 @@ async fn cot_task(
     const UID: &str = "skyfence";
     // Open alerts: id -> (affiliation, tracks).
     let mut open: BTreeMap<u64, (Affiliation, Vec<u64>)> = BTreeMap::new();
-    let mut last_sent: HashMap<u64, f64> = HashMap::new();
+    let mut pacer = TrackPacer::new(s.track_interval_s, s.birds);
     let mut retry_at = tokio::time::Instant::now();
     while let Some(events) = lane.take_all().await {
         let now = now_unix_s();
@@ -453,32 +488,22 @@ async fn cot_task(
                         }
                     }
                     for r in reports.iter() {
-                        let class = r.classification.class;
-                        if class == Class::Bird && !s.birds {
-                            continue;
-                        }
-                        if last_sent
-                            .get(&r.track)
-                            .is_some_and(|&t| r.time_s - t < s.track_interval_s)
-                        {
+                        if pacer.due(r).is_none() {
                             continue;
                         }
                         let aff = by_track.get(&r.track).copied().unwrap_or(
-                            if class == Class::Aircraft && r.identity.is_some() {
+                            if r.classification.class == Class::Aircraft && r.identity.is_some() {
                                 Affiliation::Neutral
                             } else {
                                 Affiliation::Unknown
                             },
                         );
                         if let Some(x) = formats::cot_track_event(r, aff, UID, now, s.stale_s) {
-                            last_sent.insert(r.track, r.time_s);
+                            pacer.sent(r);
                             out.push(x);
                         }
                     }
-                    // Forget tracks long gone.
-                    if let Some(t) = reports.first().map(|r| r.time_s) {
-                        last_sent.retain(|_, &mut l| t - l < 600.0);
-                    }
+                    pacer.forget_old(reports);
                 }
             }
         }

@@ -20,12 +20,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 type Counter = prometheus_client::metrics::counter::Counter;
 
-fn now_unix_s() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
+use crate::outputs::now_unix_s;
 
 fn frame(msg: &SapientMessage) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
@@ -414,7 +409,7 @@ pub(crate) async fn upstream_task(
 ) {
     let mut stream: Option<TcpStream> = None;
     let mut retry_at = tokio::time::Instant::now();
-    let mut last_sent: HashMap<u64, f64> = HashMap::new();
+    let mut pacer = crate::outputs::TrackPacer::new(u.track_interval_s, u.birds);
     let mut warned: HashSet<&'static str> = HashSet::new();
     while let Some(events) = lane.take_all().await {
         if stream.is_none() && tokio::time::Instant::now() >= retry_at {
@@ -450,24 +445,16 @@ pub(crate) async fn upstream_task(
                 }
                 Event::Tracks(reports) => {
                     for r in reports.iter() {
-                        if r.classification.class == model::Class::Bird && !u.birds {
-                            continue;
-                        }
-                        if last_sent
-                            .get(&r.track)
-                            .is_some_and(|&t| r.time_s - t < u.track_interval_s)
-                        {
+                        if pacer.due(r).is_none() {
                             continue;
                         }
                         if let Some(m) = sapient::convert::track_report(&u.node_id, r) {
-                            last_sent.insert(r.track, r.time_s);
+                            pacer.sent(r);
                             sapient::encode_frame(&m, &mut out);
                             n += 1;
                         }
                     }
-                    if let Some(t) = reports.first().map(|r| r.time_s) {
-                        last_sent.retain(|_, &mut l| t - l < 600.0);
-                    }
+                    pacer.forget_old(reports);
                 }
             }
         }
