@@ -8,7 +8,7 @@ mod common;
 mod serve_common;
 use common::{bin, peer_ast_tool, peer_python, run_ok};
 use serde_json::Value;
-use serve_common::{free_port, Serve, TOKEN};
+use serve_common::{free_port, Serve};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -296,18 +296,17 @@ fn cat062_tracks_from_serve_decode_in_ast_tool_py_to_the_served_tracks() {
     let rx = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     rx.set_read_timeout(Some(std::time::Duration::from_millis(500)))
         .unwrap();
-    let cfg = d.join("serve.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n\
+    let cfg = serve_common::config(
+        d,
+        api,
+        &format!(
+            "\
              [[input]]\nkind = \"sim\"\nscenario = \"quad-night-crossing\"\nspeed = 60\n\n\
              [[output]]\nkind = \"asterix\"\naddress = \"{}\"\nsac = 7\nsic = 9\nbirds = true\n\n\
              [[output]]\nkind = \"tracks\"\npath = \"tracks.jsonl\"\n",
             rx.local_addr().unwrap()
         ),
-    )
-    .unwrap();
+    );
     let s = Serve::start(&cfg, api, &[]);
     let t0 = std::time::Instant::now();
     let mut datagrams: Vec<Vec<u8>> = Vec::new();

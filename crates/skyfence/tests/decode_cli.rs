@@ -218,17 +218,16 @@ fn protocol_inputs_of_serve_take_live_data() {
          {\"sensor\":\"rid\",\"kind\":\"remoteid\",\"lat_deg\":52.2,\"lon_deg\":21.0,\"alt_m\":100}\n",
     )
     .unwrap();
-    let cfg = d.join("serve.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n[site]\nsensors = \"sensors.jsonl\"\n\n\
+    let cfg = serve_common::config(
+        d,
+        api,
+        &format!(
+            "[site]\nsensors = \"sensors.jsonl\"\n\n\
              [[input]]\nkind = \"asterix\"\nlisten = \"127.0.0.1:{ast_port}\"\n\n\
              [[input]]\nkind = \"beast\"\nconnect = \"{beast_addr}\"\nreference_lat_deg = 49.0097\nreference_lon_deg = 2.5479\n\n\
              [[input]]\nkind = \"remoteid\"\nlisten = \"127.0.0.1:{rid_port}\"\nsensor = \"rid\"\n"
         ),
-    )
-    .unwrap();
+    );
     let s = Serve::start(&cfg, api, &[]);
     // ASTERIX: the CAT048/034 datagrams of the recording shipped with asterix_decoder.
     let peer = common::peer_python("the ASTERIX input test (asterix_decoder)");
@@ -323,15 +322,14 @@ fn cat034_service_messages_keep_a_quiet_radar_alive() {
          {\"sensor\":\"split-ssr\",\"kind\":\"radar\",\"lat_deg\":43.57102202219,\"lon_deg\":16.40606241326,\"alt_m\":780,\"sac\":25,\"sic\":12}\n",
     )
     .unwrap();
-    let cfg = d.join("serve.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n[site]\nsensors = \"sensors.jsonl\"\n\n\
+    let cfg = serve_common::config(
+        d,
+        api,
+        &format!(
+            "[site]\nsensors = \"sensors.jsonl\"\n\n\
              [[input]]\nkind = \"asterix\"\nlisten = \"127.0.0.1:{port}\"\n"
         ),
-    )
-    .unwrap();
+    );
     let s = Serve::start(&cfg, api, &[]);
     let peer = common::peer_python("the ASTERIX input test (asterix_decoder)");
     let o = std::process::Command::new(peer)

@@ -29,16 +29,15 @@ fn a_sapient_sensor_node_registers_and_its_detections_become_a_track() {
         "{\"origin\":{\"lat_deg\":54.0,\"lon_deg\":24.0,\"alt_m\":0}}\n",
     )
     .unwrap();
-    let cfg = d.join("serve.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n[site]\nsensors = \"sensors.jsonl\"\n\n\
+    let cfg = serve_common::config(
+        d,
+        api,
+        &format!(
+            "[site]\nsensors = \"sensors.jsonl\"\n\n\
              [[input]]\nkind = \"sapient\"\nlisten = \"127.0.0.1:{port}\"\nnode_id = \"0a1b2c3d-0000-4000-8000-000000000001\"\n\n\
              [[output]]\nkind = \"tracks\"\npath = \"tracks.jsonl\"\n"
         ),
-    )
-    .unwrap();
+    );
     let s = Serve::start(&cfg, api, &[]);
     let out = Command::new(python)
         .arg(peer_script())
@@ -94,17 +93,16 @@ fn skyfence_registers_upstream_and_sends_its_tracks_as_detection_reports() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(700));
-    let cfg = d.join("serve.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n\
+    let cfg = serve_common::config(
+        d,
+        api,
+        &format!(
+            "\
              [[input]]\nkind = \"sim\"\nscenario = \"quad-night-crossing\"\nspeed = 60\n\n\
              [[output]]\nkind = \"sapient\"\naddress = \"127.0.0.1:{port}\"\nname = \"skyfence test\"\n\
              node_id = \"0a1b2c3d-0000-4000-8000-000000000002\"\n"
         ),
-    )
-    .unwrap();
+    );
     let s = Serve::start(&cfg, api, &[]);
     let out = upstream.wait_with_output().unwrap();
     let (ok, err) = s.stop();
@@ -250,15 +248,14 @@ fn status_reports_feed_the_sensors_view() {
         "{\"origin\":{\"lat_deg\":54.0,\"lon_deg\":24.0,\"alt_m\":0}}\n",
     )
     .unwrap();
-    let cfg = d.join("serve.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n[site]\nsensors = \"sensors.jsonl\"\n\n\
+    let cfg = serve_common::config(
+        d,
+        api,
+        &format!(
+            "[site]\nsensors = \"sensors.jsonl\"\n\n\
              [[input]]\nkind = \"sapient\"\nlisten = \"127.0.0.1:{port}\"\n"
         ),
-    )
-    .unwrap();
+    );
     let s = Serve::start(&cfg, api, &[]);
     let node = "11111111-2222-4333-8444-555555555555";
     let msg = |content: Content| sapient::SapientMessage {
@@ -341,16 +338,15 @@ fn alerts_reach_a_registered_node() {
     let dir = tempfile::tempdir().unwrap();
     let api = free_port();
     let port = free_port();
-    let cfg = dir.path().join("serve.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n\
+    let cfg = serve_common::config(
+        dir.path(),
+        api,
+        &format!(
+            "\
              [[input]]\nkind = \"sim\"\nscenario = \"quad-night-crossing\"\nspeed = 60\n\n\
              [[input]]\nkind = \"sapient\"\nlisten = \"127.0.0.1:{port}\"\n"
         ),
-    )
-    .unwrap();
+    );
     let s = Serve::start(&cfg, api, &[]);
     let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     c.set_read_timeout(Some(std::time::Duration::from_secs(60)))

@@ -4,7 +4,7 @@ mod common;
 #[path = "common/serve.rs"]
 mod serve_common;
 use common::{bin, run_ok, Run};
-use serve_common::{free_port, http, Serve, TOKEN};
+use serve_common::{config, free_port, http, Serve, TOKEN};
 use std::io::Write;
 use std::path::Path;
 
@@ -29,16 +29,6 @@ fn replay_of(run: &Run) -> String {
         run.sensors.display(),
         run.det.display()
     )
-}
-
-fn config(dir: &Path, api: u16, body: &str) -> std::path::PathBuf {
-    let p = dir.join("serve.toml");
-    std::fs::write(
-        &p,
-        format!("[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n{body}"),
-    )
-    .unwrap();
-    p
 }
 
 #[test]

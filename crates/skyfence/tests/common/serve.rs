@@ -172,3 +172,15 @@ impl Drop for Serve {
         }
     }
 }
+
+/// Writes `serve.toml` in `dir`: the API section on `api` with the test token, then
+/// `body`.
+pub fn config(dir: &Path, api: u16, body: &str) -> std::path::PathBuf {
+    let p = dir.join("serve.toml");
+    std::fs::write(
+        &p,
+        format!("[api]\nlisten = \"127.0.0.1:{api}\"\ntoken = \"{TOKEN}\"\n\n{body}"),
+    )
+    .unwrap();
+    p
+}
