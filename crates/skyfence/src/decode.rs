@@ -337,7 +337,7 @@ impl AdsbSink {
             self.rx.hear(time_s, frame).map(|h| {
                 let line = adsb::MessageLine {
                     time_s,
-                    hex: hex_text(frame),
+                    hex: hex::encode(frame),
                     message: &h.message,
                 };
                 if serde_json::to_writer(&mut self.buf, &line).is_ok() {
@@ -357,7 +357,7 @@ impl AdsbSink {
             Err(e) => {
                 self.refused += 1;
                 if self.refused <= LOGGED_REJECTIONS {
-                    tracing::warn!("refused frame {}: {e}", hex_text(frame));
+                    tracing::warn!("refused frame {}: {e}", hex::encode(frame));
                 }
             }
         }
@@ -367,10 +367,6 @@ impl AdsbSink {
         }
         Ok(())
     }
-}
-
-fn hex_text(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn adsb(a: &DecodeArgs) -> Result<()> {
