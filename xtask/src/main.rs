@@ -11,6 +11,7 @@ mod bench_sim;
 mod bench_track;
 mod eval_alerts;
 mod eval_classify;
+mod eval_plan;
 mod eval_realdata;
 mod gen_demo;
 mod library;
@@ -43,6 +44,9 @@ enum Cmd {
     EvalAlerts(eval_alerts::Args),
     /// Classification over the scenario library with several seeds.
     EvalClassify(eval_classify::Args),
+    /// The planner against uniform layouts, predicted and simulated (sim, track, eval);
+    /// writes docs/planning-results.md.
+    EvalPlan(eval_plan::Args),
     /// `skyfence serve` under sustained TCP load: rate held, memory, alert latency.
     LoadServe(load_serve::Args),
     /// Regenerate the bundled demo scenario in scenarios/demo-border.
@@ -61,6 +65,7 @@ fn main() -> Result<()> {
         Cmd::EvalRealdata(a) => eval_realdata::run(a),
         Cmd::EvalAlerts(a) => eval_alerts::run(a),
         Cmd::EvalClassify(a) => eval_classify::run(a),
+        Cmd::EvalPlan(a) => eval_plan::run(a),
         Cmd::GenDemo(a) => gen_demo::run(a),
         Cmd::LoadServe(a) => load_serve::run(a),
         Cmd::ScenarioTable(a) => scenario_table::run(a),

@@ -155,6 +155,27 @@ impl Border {
     }
 }
 
+/// The warning tracking gave before each crossing: from the first time a confirmed
+/// track was on the target (the run's per-step assignment) to the crossing; `None` when
+/// no track was on it before the crossing. Scores a sensor layout without alert rules
+/// (the planner's promise is about tracks).
+pub fn tracked_warnings(
+    report: &RunReport,
+    crossings: &[Crossing],
+) -> Vec<(Crossing, Option<f64>)> {
+    crossings
+        .iter()
+        .map(|c| {
+            let first = report
+                .targets
+                .get(c.target)
+                .and_then(|t| t.first_tracked_s)
+                .filter(|&t| t <= c.time_s);
+            (*c, first.map(|t| c.time_s - t))
+        })
+        .collect()
+}
+
 /// A track followed a target when it was assigned to it for at least this share of its
 /// assigned steps (or more than to any other): two drones flying closer than the radar
 /// resolves share one track, and its alert warns of both.

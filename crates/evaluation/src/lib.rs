@@ -11,7 +11,8 @@ mod classes;
 mod run;
 
 pub use border::{
-    score_alerts, Alert, AlertReport, Border, Crossing, CONFIRMATION_LOOKS, WARNING_SHARE_TARGET,
+    score_alerts, tracked_warnings, Alert, AlertReport, Border, Crossing, CONFIRMATION_LOOKS,
+    WARNING_SHARE_TARGET,
 };
 pub use classes::{score_classes, ClassScores, DRONE_CLASSES};
 pub use run::{

@@ -12,6 +12,7 @@ mod detections;
 mod flat;
 mod live;
 mod mtt;
+mod planfiles;
 mod records;
 mod sensors;
 mod simout;
@@ -26,6 +27,7 @@ pub use live::{
     alert_json, alerts_json, sensors_json, tracks_geojson, FeedClass, FeedMessage, SensorStatusLine,
 };
 pub use mtt::{MttDetection, MttHeader, MttScan, MttScenario, MttTruth};
+pub use planfiles::{parse_border_file, plan_geojson, BorderFile, PlanFeature};
 pub use records::{
     parse_alert_line, parse_recording, parse_recordings, parse_track_line, parse_truth_line,
     AlertRecord, Position, TrackRecord, TruthRecord,

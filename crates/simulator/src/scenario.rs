@@ -2,10 +2,10 @@
 //! targets and sensors of one simulated run. Deserialised with serde; [`Scenario::problems`]
 //! then reports every semantic problem at once.
 use geodesy::Lla;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A whole scenario.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short name (the library lists it).
@@ -25,16 +25,16 @@ pub struct Scenario {
     /// The border.
     pub border: BorderSpec,
     /// Protected zones.
-    #[serde(default, rename = "zone")]
+    #[serde(default, rename = "zone", skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<Zone>,
     /// Weather.
     #[serde(default)]
     pub weather: Weather,
     /// Targets.
-    #[serde(default, rename = "target")]
+    #[serde(default, rename = "target", skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<TargetSpec>,
     /// Sensors.
-    #[serde(default, rename = "sensor")]
+    #[serde(default, rename = "sensor", skip_serializing_if = "Vec::is_empty")]
     pub sensors: Vec<SensorSpec>,
 }
 
@@ -43,7 +43,7 @@ fn default_tick() -> f64 {
 }
 
 /// A geodetic point as scenario files write it.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// Latitude, degrees.
@@ -63,7 +63,7 @@ impl Site {
 }
 
 /// Which side of the border is ours, walking its points in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     /// To the left.
@@ -73,7 +73,7 @@ pub enum Side {
 }
 
 /// The border as a polyline of `[lat_deg, lon_deg]` points.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BorderSpec {
     /// Vertices, `[lat_deg, lon_deg]`.
@@ -90,19 +90,19 @@ impl BorderSpec {
 }
 
 /// A protected zone: a polygon or a circle, with an altitude band.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
     /// Name.
     pub name: String,
     /// Polygon vertices `[lat_deg, lon_deg]` (three or more).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polygon: Option<Vec<[f64; 2]>>,
     /// Circle centre `[lat_deg, lon_deg]`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center: Option<[f64; 2]>,
     /// Circle radius, metres.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius_m: Option<f64>,
     /// Lowest protected height above the site, metres.
     #[serde(default)]
@@ -117,7 +117,7 @@ fn default_zone_top() -> f64 {
 }
 
 /// Wind, which carries balloons and birds and degrades acoustic sensors.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weather {
     /// Direction the wind blows from, degrees clockwise from north.
@@ -140,7 +140,7 @@ impl Weather {
 }
 
 /// What a target is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     /// Small quadcopter (5-27 m/s, low, RF link, maybe Remote ID).
@@ -186,7 +186,7 @@ impl TargetKind {
 }
 
 /// How a target moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MotionKind {
     /// Through `waypoints` in order at `speed_mps`.
@@ -211,7 +211,7 @@ pub enum MotionKind {
 pub type RecordedPoint = [f64; 4];
 
 /// One target (or a group: a swarm in formation, a flock).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetSpec {
     /// Name (members of a group get `name-1`, `name-2`, ...).
@@ -224,63 +224,66 @@ pub struct TargetSpec {
     #[serde(default)]
     pub start_s: f64,
     /// Ground speed (or airspeed for birds), m/s; default by kind.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speed_mps: Option<f64>,
     /// Height above the site, metres; default by kind.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alt_m: Option<f64>,
     /// Path points `[lat_deg, lon_deg]` for `waypoints` and `stop_and_go`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waypoints: Vec<[f64; 2]>,
     /// Start `[lat_deg, lon_deg]` for `crossing` and `drift`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<[f64; 2]>,
     /// End `[lat_deg, lon_deg]` for `crossing`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<[f64; 2]>,
     /// Centre `[lat_deg, lon_deg]` for `loiter` and `orbit`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub center: Option<[f64; 2]>,
     /// Radius for `loiter` and `orbit`, metres.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius_m: Option<f64>,
     /// Hover time at each waypoint for `stop_and_go`, seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hover_s: Option<f64>,
     /// Members of the group (swarm or flock).
     #[serde(default = "one")]
     pub count: usize,
     /// Spacing between group members, metres.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spacing_m: Option<f64>,
     /// Radar cross-section, m^2; default by kind (birds draw from a range).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rcs_m2: Option<f64>,
+    /// Sound level at 1 m, dB, for acoustic sensors; default by kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sound_db: Option<f64>,
     /// Emits an RF link a passive direction finder can hear; default by kind.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rf: Option<bool>,
     /// Broadcasts Remote ID with this serial.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_id: Option<String>,
     /// Transponder on, with this ICAO address (aircraft).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icao: Option<String>,
     /// ADS-B callsign (with `icao`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callsign: Option<String>,
     /// A false cooperative report: nothing flies there, only ADS-B or Remote ID
     /// receivers hear it (a spoofer's broadcast). Not in the truth.
     #[serde(default)]
     pub spoofed: bool,
     /// How long the target flies before it disappears (lands, is lost), seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifetime_s: Option<f64>,
     /// For `recorded`: JSON Lines of `t`, `id`, `lat`, `lon`, `alt_m` (the format of
     /// ../shared/realdata), relative to the scenario file.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<String>,
     /// For `recorded`: which `id` of the recording to fly.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording_id: Option<String>,
     /// For `recorded`: the points, loaded by whoever reads the scenario file (the
     /// simulator does no IO).
@@ -293,7 +296,7 @@ fn one() -> usize {
 }
 
 /// What a sensor is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SensorKindSpec {
     /// Surveillance radar.
@@ -325,7 +328,7 @@ impl SensorKindSpec {
 }
 
 /// One sensor. Fields a kind does not use are refused by validation.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SensorSpec {
     /// Name, as detections will carry it.
@@ -340,46 +343,46 @@ pub struct SensorSpec {
     #[serde(default = "default_mast")]
     pub mast_m: f64,
     /// Update period, seconds; default by kind.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period_s: Option<f64>,
     /// Instrumented range, metres; default by kind.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_range_m: Option<f64>,
     /// Azimuth sectors covered `[from_deg, to_deg]`, clockwise; default all round.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sectors: Vec<[f64; 2]>,
     /// Elevation limits, degrees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_elevation_deg: Option<f64>,
     /// Elevation limits, degrees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_elevation_deg: Option<f64>,
     /// Range noise, metres (radar).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sigma_range_m: Option<f64>,
     /// Azimuth noise, degrees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sigma_azimuth_deg: Option<f64>,
     /// Elevation noise, degrees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sigma_elevation_deg: Option<f64>,
     /// Position noise, metres (ADS-B, Remote ID).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sigma_m: Option<f64>,
     /// Radar: detection probability of `reference_rcs_m2` at `reference_range_m`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_pd: Option<f64>,
     /// Radar: reference range, metres.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_range_m: Option<f64>,
     /// Radar: reference RCS, m^2.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_rcs_m2: Option<f64>,
     /// Radar: false alarm probability per resolution cell, setting the threshold.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pfa: Option<f64>,
     /// Radar: mean clutter plots per scan.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clutter_per_scan: Option<f64>,
     /// Radar: report radial velocity.
     #[serde(default)]
@@ -389,19 +392,19 @@ pub struct SensorSpec {
     #[serde(default)]
     pub micro_doppler: bool,
     /// Passive RF: receiver sensitivity, dBm.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitivity_dbm: Option<f64>,
     /// EO/IR: camera boresight azimuth, degrees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boresight_deg: Option<f64>,
     /// EO/IR: horizontal field of view, degrees.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fov_deg: Option<f64>,
     /// EO/IR: horizontal pixels.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pixels: Option<u32>,
     /// Scripted outages `[from_s, to_s]`: no detections in between.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outages: Vec<[f64; 2]>,
 }
 
@@ -514,6 +517,12 @@ impl Scenario {
             }
             if let Some(r) = t.rcs_m2 {
                 need(r.is_finite() && r > 0.0 && r < 1000.0, format!("target `{n}`: rcs_m2 must be in (0, 1000) m^2, got {r}; it is square metres, not dBsm"));
+            }
+            if let Some(db) = t.sound_db {
+                need(
+                    db.is_finite() && (0.0..200.0).contains(&db),
+                    format!("target `{n}`: sound_db must be 0 to 200 dB at 1 m, got {db}"),
+                );
             }
             let pts_ok = t.waypoints.iter().all(latlon_ok);
             need(

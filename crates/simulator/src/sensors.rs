@@ -421,6 +421,30 @@ impl SimSensor {
         }
     }
 
+    /// This sensor's probability of detecting `tg` at `st` in one look: coverage, line
+    /// of sight and signal against threshold, decided exactly as [`Self::observe`]
+    /// decides it before its random draw. The planner predicts coverage with it, so its
+    /// promises and the simulation share one sensor model.
+    pub fn look_probability(&self, tg: &Target, st: &State, wind_mps: f64) -> f64 {
+        self.look(st).map_or(0.0, |look| {
+            self.chance(tg, st, &look, wind_mps).probability()
+        })
+    }
+
+    /// Whether the sensor measures direction only, so that fixing a position takes a
+    /// second one.
+    pub fn bearing_only(&self) -> bool {
+        matches!(
+            self.spec.kind,
+            SensorKindSpec::Rf | SensorKindSpec::Acoustic | SensorKindSpec::Eoir
+        )
+    }
+
+    /// Where the sensor stands in the site frame (east, north, up), metres.
+    pub fn site_position_m(&self) -> [f64; 3] {
+        [self.at_site_m.x, self.at_site_m.y, self.at_site_m.z]
+    }
+
     /// Adds this sensor's likely detection of a target at `st` to its sightings.
     fn sighted(&self, s: &mut Sightings, st: &State) {
         let r = self.revisit_s;

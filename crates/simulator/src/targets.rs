@@ -208,7 +208,7 @@ pub fn build_targets(s: &Scenario, frame: &LocalFrame) -> Result<Vec<Target>, Si
                 } else {
                     0.9e9
                 },
-                sound_db: d.sound_db,
+                sound_db: spec.sound_db.or(d.sound_db),
                 size_m: d.size_m,
                 remote_id: spec.remote_id.as_ref().map(|r| {
                     if spec.count == 1 {

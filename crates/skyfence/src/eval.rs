@@ -2,8 +2,8 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use evaluation::{
-    evaluate_run, score_alerts, score_classes, Alert, AlertReport, Border, ClassScores,
-    GospaParams, RunParams, RunReport, TrackSample, TruthSample,
+    evaluate_run, score_alerts, score_classes, tracked_warnings, Alert, AlertReport, Border,
+    ClassScores, GospaParams, RunParams, RunReport, TrackSample, TruthSample,
 };
 use formats::{Position, TrackRecord, TruthRecord};
 use geodesy::{Lla, LocalFrame};
@@ -169,6 +169,14 @@ pub fn run(a: EvalArgs) -> Result<()> {
     };
     let report = evaluate_run(&truth, &tracks, params).context("scoring")?;
 
+    // With a scenario's border: the warning tracks gave before each crossing.
+    let tracked = match (&scenario, &framer.frame) {
+        (Some(s), Some(frame)) => {
+            let border = border_in(s, frame)?;
+            Some(tracked_warnings(&report, &border.crossings(&truth)))
+        }
+        _ => None,
+    };
     let alerts = match &a.alerts {
         Some(path) => {
             let recs = read_lines(path, "alerts", formats::parse_alert_line)?;
@@ -234,12 +242,28 @@ pub fn run(a: EvalArgs) -> Result<()> {
     });
     if a.json {
         let mut v = json_report(&a, &report, &order, &confusion, alerts.as_ref());
+        if let Some(tr) = &tracked {
+            v["tracked_crossings"] = tr
+                .iter()
+                .map(|(c, w)| serde_json::json!({"target": order.get(c.target), "class": classes.get(c.target), "time_s": c.time_s, "warning_s": w}))
+                .collect();
+        }
         if let Some(s) = &class_scores {
             v["classification"] = class_json(s);
         }
         println!("{v}");
     } else {
         print_table(&a, &report, &order, alerts.as_ref());
+        if let Some(tr) = &tracked {
+            let n = tr.len();
+            let seen: Vec<f64> = tr.iter().filter_map(|c| c.1).collect();
+            println!(
+                "border crossings: {n}, tracked before the border: {} ({:.1}%), mean warning from tracks {:.1} s (0 for those not tracked)",
+                seen.len(),
+                100.0 * seen.len() as f64 / n.max(1) as f64,
+                seen.iter().sum::<f64>() / n.max(1) as f64
+            );
+        }
         if let Some(s) = &class_scores {
             print_classes(s, &confusion);
         }

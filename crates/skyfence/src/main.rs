@@ -6,6 +6,7 @@ mod convert;
 mod decode;
 mod demo;
 mod eval;
+mod plan;
 mod plot;
 mod serve;
 mod sim;
@@ -30,6 +31,8 @@ enum Command {
     Sim(sim::SimArgs),
     /// Score tracks against truth: GOSPA, OSPA, continuity, warning times.
     Eval(eval::EvalArgs),
+    /// Plan a sensor network along a border for a budget or a required warning.
+    Plan(plan::PlanArgs),
     /// Run the live service: inputs, tracking, alerts, outputs and the HTTP API.
     Serve(serve::ServeArgs),
     /// Convert other tools' files (mtt-bench scenarios) into skyfence's formats.
@@ -73,6 +76,7 @@ fn main() -> std::process::ExitCode {
         Command::Track(args) => track::run(args),
         Command::Sim(args) => sim::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Plan(args) => plan::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),

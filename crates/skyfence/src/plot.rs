@@ -123,3 +123,215 @@ pub fn write_eval_plot(
     root.present().map_err(|e| anyhow!("{e}"))?;
     Ok(())
 }
+
+const SERIES: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+/// Display projection of the plan map (km east and north of the border's middle):
+/// for drawing only, never for computing.
+fn plan_xy(req: &planner::PlanRequest) -> impl Fn(f64, f64) -> (f64, f64) {
+    let mid = req.border.station(req.border.length_m() / 2.0).at;
+    let (lat0, lon0) = (mid.lat_deg(), mid.lon_deg());
+    let kx = 111.32 * lat0.to_radians().cos();
+    move |lat, lon| ((lon - lon0) * kx, (lat - lat0) * 110.57)
+}
+
+/// The layout: border coloured by the worst threat's detection probability, sensors
+/// by catalogue item.
+pub fn plan_map_svg(req: &planner::PlanRequest, plan: &planner::Plan) -> Result<String> {
+    let xy = plan_xy(req);
+    let mut pts: Vec<(f64, f64)> = req
+        .border
+        .points()
+        .iter()
+        .map(|p| xy(p.lat_deg(), p.lon_deg()))
+        .collect();
+    pts.extend(
+        plan.placed
+            .iter()
+            .map(|p| xy(p.site.at.lat_deg(), p.site.at.lon_deg())),
+    );
+    let ((x0, x1), (y0, y1)) = bounds(pts.into_iter());
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (1000, 700)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+        let mut ch = ChartBuilder::on(&root)
+            .caption(
+                "layout: border coloured by detection before it (worst threat: red 0%, green 100%)",
+                ("sans-serif", 16),
+            )
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(50)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| anyhow!("{e}"))?;
+        ch.configure_mesh()
+            .x_desc("km east")
+            .y_desc("km north")
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        let n = 40usize;
+        for row in &plan.per_km {
+            let worst = row
+                .threats
+                .iter()
+                .flatten()
+                .map(|v| v.0)
+                .fold(f64::INFINITY, f64::min);
+            let c = if worst.is_finite() {
+                RGBColor((255.0 * (1.0 - worst)) as u8, (200.0 * worst) as u8, 40)
+            } else {
+                RGBColor(160, 160, 160)
+            };
+            let a = row.km as f64 * 1000.0;
+            let line: Vec<(f64, f64)> = (0..=n / 10)
+                .map(|i| {
+                    let st = req.border.station(a + 1000.0 * i as f64 / (n / 10) as f64);
+                    xy(st.at.lat_deg(), st.at.lon_deg())
+                })
+                .collect();
+            ch.draw_series(std::iter::once(PathElement::new(line, c.stroke_width(4))))
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        for (ii, item) in req.catalogue.items.iter().enumerate() {
+            let col = SERIES[ii % SERIES.len()];
+            let pts: Vec<(f64, f64)> = plan
+                .placed
+                .iter()
+                .filter(|p| p.item == ii)
+                .map(|p| xy(p.site.at.lat_deg(), p.site.at.lon_deg()))
+                .collect();
+            if pts.is_empty() {
+                continue;
+            }
+            let label = format!("{} ({})", item.name, pts.len());
+            ch.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, col.filled())))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x, y), 4, col.filled()));
+        }
+        ch.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(s)
+}
+
+/// Detection probability before the border along it, per threat.
+pub fn plan_per_km_svg(req: &planner::PlanRequest, plan: &planner::Plan) -> Result<String> {
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (1000, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+        let kms = plan.per_km.len().max(1) as f64;
+        let mut ch = ChartBuilder::on(&root)
+            .caption(
+                "detection before the border, per kilometre",
+                ("sans-serif", 16),
+            )
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..kms, 0.0..1.05)
+            .map_err(|e| anyhow!("{e}"))?;
+        ch.configure_mesh()
+            .x_desc("km along the border")
+            .y_desc("probability")
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        for (t, th) in req.threats.items.iter().enumerate() {
+            let col = SERIES[t % SERIES.len()];
+            let pts: Vec<(f64, f64)> = plan
+                .per_km
+                .iter()
+                .filter_map(|r| r.threats[t].map(|v| (r.km as f64 + 0.5, v.0)))
+                .collect();
+            ch.draw_series(LineSeries::new(pts, col.stroke_width(2)))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(th.name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 15, y)], col.stroke_width(2))
+                });
+        }
+        ch.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(s)
+}
+
+/// Mean warning against capital, per threat, each planned for that threat alone.
+pub fn plan_pareto_svg(plan: &planner::Plan) -> Result<String> {
+    let mut s = String::new();
+    {
+        let root = SVGBackend::with_string(&mut s, (1000, 450)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+        let xmax = plan
+            .pareto
+            .iter()
+            .flat_map(|c| c.1.iter().map(|p| p.capital_eur / 1e6))
+            .fold(0.1, f64::max);
+        let ymax = plan
+            .pareto
+            .iter()
+            .enumerate()
+            .flat_map(|(t, c)| {
+                c.1.iter()
+                    .filter_map(move |p| p.threats.get(t).map(|v| v.1))
+            })
+            .fold(10.0, f64::max);
+        let mut ch = ChartBuilder::on(&root)
+            .caption(
+                "mean warning against capital (each threat planned alone)",
+                ("sans-serif", 16),
+            )
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax * 1.05)
+            .map_err(|e| anyhow!("{e}"))?;
+        ch.configure_mesh()
+            .x_desc("capital, million euros")
+            .y_desc("mean warning, s")
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        for (t, (name, curve)) in plan.pareto.iter().enumerate() {
+            let col = SERIES[t % SERIES.len()];
+            let pts: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+                .chain(
+                    curve
+                        .iter()
+                        .filter_map(|p| p.threats.get(t).map(|v| (p.capital_eur / 1e6, v.1))),
+                )
+                .collect();
+            ch.draw_series(LineSeries::new(pts, col.stroke_width(2)))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 15, y)], col.stroke_width(2))
+                });
+        }
+        ch.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(s)
+}
