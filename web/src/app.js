@@ -102,6 +102,7 @@
     document.title = `${state.setup.title || 'skyfence'} · skyfence`;
     buildFilters();
     prepareZones();
+    preparePlan();
     await loadBasemap();
     resize();
     fitView();
@@ -383,6 +384,7 @@
   // ---------- zones ----------
   function prepareZones() {
     state.zonesProjected = [];
+    state.showPlan = true;
     const z = state.setup.zones;
     if (!z || !z.features) return;
     for (const f of z.features) {
@@ -400,6 +402,40 @@
         const [lon, lat] = g.coordinates;
         state.zonesProjected.push({ kind: p.kind, name: p.name, circle: { x: mercX(lon), y: mercY(lat), lat, r: p.radius_m }, rings: [] });
       }
+    }
+  }
+
+  // ---------- a sensor plan's coverage (skyfence plan's placement.geojson) ----------
+  // Each kilometre of border coloured by the worst threat's predicted probability of
+  // detection before it: red 0, yellow 0.5, green 1.
+  function preparePlan() {
+    state.planProjected = [];
+    const pl = state.setup.plan;
+    if (!pl || !pl.features) return;
+    for (const f of pl.features) {
+      const p = f.properties || {};
+      const g = f.geometry;
+      if (p.kind !== 'coverage' || !g || g.type !== 'LineString' || typeof p.pd_min !== 'number') continue;
+      const a = new Float64Array(g.coordinates.length * 2);
+      g.coordinates.forEach(([lon, lat], i) => { a[2 * i] = mercX(lon); a[2 * i + 1] = mercY(lat); });
+      state.planProjected.push({ km: p.km, pd: p.pd_min, line: a });
+    }
+  }
+
+  function planColour(pd) {
+    const x = Math.max(0, Math.min(1, pd));
+    return `hsl(${Math.round(120 * x)}, 85%, 45%)`;
+  }
+
+  function drawPlan() {
+    if (!state.planProjected || !state.showPlan) return;
+    ctx.lineWidth = 9;
+    ctx.lineCap = 'butt';
+    for (const c of state.planProjected) {
+      ctx.beginPath();
+      tracePath(ctx, c.line);
+      ctx.strokeStyle = planColour(c.pd);
+      ctx.stroke();
     }
   }
 
@@ -623,6 +659,8 @@
     ctx.drawImage(basemap.canvas, 0, 0);
     ctx.setTransform(view.dpr, 0, 0, view.dpr, 0, 0);
     drawSensors();
+    // Over the sensors' coverage shading, which would tint it, under the border line.
+    drawPlan();
     drawZones();
     if (state.replay != null) drawReplayFrame(); else drawTracks();
     const ms = performance.now() - t0;

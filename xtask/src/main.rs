@@ -16,6 +16,7 @@ mod eval_realdata;
 mod gen_demo;
 mod library;
 mod load_serve;
+mod plan_example;
 mod scenario_table;
 
 #[derive(Parser)]
@@ -47,6 +48,9 @@ enum Cmd {
     /// The planner against uniform layouts, predicted and simulated (sim, track, eval);
     /// writes docs/planning-results.md.
     EvalPlan(eval_plan::Args),
+    /// The worked example: the cost of 60 s of warning along the eastern flank against
+    /// Shahed-class drones and against quadcopters; writes docs/planning-example.md.
+    PlanExample(plan_example::Args),
     /// `skyfence serve` under sustained TCP load: rate held, memory, alert latency.
     LoadServe(load_serve::Args),
     /// Regenerate the bundled demo scenario in scenarios/demo-border.
@@ -66,6 +70,7 @@ fn main() -> Result<()> {
         Cmd::EvalAlerts(a) => eval_alerts::run(a),
         Cmd::EvalClassify(a) => eval_classify::run(a),
         Cmd::EvalPlan(a) => eval_plan::run(a),
+        Cmd::PlanExample(a) => plan_example::run(a),
         Cmd::GenDemo(a) => gen_demo::run(a),
         Cmd::LoadServe(a) => load_serve::run(a),
         Cmd::ScenarioTable(a) => scenario_table::run(a),

@@ -48,10 +48,12 @@ pub fn parse_border_file(text: &str) -> Result<BorderFile, Vec<String>> {
                         "the file has no LineString Feature for the border".into()
                     ])
                 }
-                _ => return Err(vec![
+                _ => {
+                    return Err(vec![
                     "the file has several LineStrings: mark the border's with \"kind\": \"border\""
                         .into(),
-                ]),
+                ])
+                }
             }
         }
         other => {

@@ -563,10 +563,13 @@ const SCENARIO_TARGET_SECONDS: f64 = 4_000_000.0;
 /// How long a scenario target flies on after its crossing, seconds.
 const AFTER_CROSSING_S: f64 = 60.0;
 
-/// Crossing slots: neighbouring crossings of a threat cross this far apart in time,
-/// so that the closed loop's tracker sees them as the model does, one at a time.
-const SLOT_S: f64 = 90.0;
-const SLOTS: usize = 12;
+/// Crossing slots. The model takes one crossing at a time; flown all at once, crossings
+/// half a kilometre apart would also test how a tracker copes with many targets (with
+/// bearing-only sensors, badly: ghosts). So crossings are spread over slots that never
+/// overlap in time (a slot is as long as a crossing's flight), each slot holding every
+/// `SLOTS`-th crossing along the border, a dozen kilometres apart at the default
+/// sampling. A raid is another test.
+const SLOTS: usize = 24;
 
 /// The scenario that flies the check sample through the plan's sensors: `skyfence
 /// sim` on it, then `skyfence track` and `skyfence eval`, measure what the plan
@@ -600,7 +603,7 @@ pub fn scenario(plan: &Plan, req: &PlanRequest, seed: u64) -> (Scenario, usize) 
         .iter()
         .map(|(t, _)| t.cross_s)
         .fold(0.0, f64::max);
-    let window = SLOT_S * SLOTS as f64 + 60.0;
+    let slot_s = (longest + AFTER_CROSSING_S + 10.0).ceil();
     let mut targets = Vec::new();
     let mut rank = vec![0usize; req.threats.items.len()];
     let mut last_cross: f64 = 0.0;
@@ -611,8 +614,8 @@ pub fn scenario(plan: &Plan, req: &PlanRequest, seed: u64) -> (Scenario, usize) 
         let th = &req.threats.items[tr.threat];
         let r = rank[tr.threat];
         rank[tr.threat] += 1;
-        let cross_at =
-            (longest + 10.0 + tr.threat as f64 * window + (r % SLOTS) as f64 * SLOT_S).round();
+        let slot = tr.threat * SLOTS + r % SLOTS;
+        let cross_at = (longest + 10.0 + slot as f64 * slot_s).round();
         let start_s = (cross_at - tr.cross_s).round().max(0.0);
         last_cross = last_cross.max(start_s + tr.cross_s);
         let mut t = target_spec(

@@ -38,6 +38,8 @@ pub(crate) struct WebState {
     dummy_hash: String,
     /// The zones the page draws, parsed once from `settings.zones_geojson`.
     zones: Option<serde_json::Value>,
+    /// The plan layer, parsed once from `settings.plan_geojson`.
+    plan: Option<serde_json::Value>,
     /// Password checks running at once: each costs 19 MiB and tens of milliseconds, so
     /// a flood of logins must queue rather than exhaust the machine.
     checks: tokio::sync::Semaphore,
@@ -190,6 +192,10 @@ pub fn router(
         Some(settings) => Some(Arc::new(WebState {
             zones: settings
                 .zones_geojson
+                .as_deref()
+                .and_then(|z| serde_json::from_str(z).ok()),
+            plan: settings
+                .plan_geojson
                 .as_deref()
                 .and_then(|z| serde_json::from_str(z).ok()),
             settings,

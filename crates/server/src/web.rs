@@ -17,6 +17,9 @@ pub struct WebSettings {
     pub users: Vec<User>,
     /// The zones (GeoJSON FeatureCollection text) drawn on the map, if any.
     pub zones_geojson: Option<String>,
+    /// A sensor plan (`skyfence plan`'s placement.geojson) whose sensors and coverage
+    /// the page can show as a layer.
+    pub plan_geojson: Option<String>,
     /// A title for the page (the site or scenario name).
     pub title: String,
     /// Mark the session cookie `Secure`. Browsers accept secure cookies over plain
@@ -200,16 +203,19 @@ pub(crate) async fn me(axum::Extension(s): axum::Extension<Session>) -> Response
     who_json(&s.user, s.role)
 }
 
-/// What the page draws once: site origin, zones, title.
+/// What the page draws once: site origin, zones, a plan's coverage, title.
 pub(crate) async fn setup(State(st): State<AppState>) -> Response {
     let origin = st.running.live.read().ok().and_then(|l| l.origin).map(
         |o| serde_json::json!({"lat_deg": o.lat_deg(), "lon_deg": o.lon_deg(), "alt_m": o.alt_m}),
     );
-    let (title, zones) = match &st.web {
-        Some(w) => (w.settings.title.as_str(), w.zones.as_ref()),
-        None => ("", None),
+    let (title, zones, plan) = match &st.web {
+        Some(w) => (w.settings.title.as_str(), w.zones.as_ref(), w.plan.as_ref()),
+        None => ("", None, None),
     };
-    json(serde_json::json!({"title": title, "origin": origin, "zones": zones}).to_string())
+    json(
+        serde_json::json!({"title": title, "origin": origin, "zones": zones, "plan": plan})
+            .to_string(),
+    )
 }
 
 /// An acknowledgement from the page: operators only, recorded under their name.

@@ -88,6 +88,9 @@ fn radar_detection_probability_matches_the_radar_equation() {
             + (state.position_m[2] - 10.0).powi(2))
         .sqrt();
         let want = swerling1_pd(radar_snr(&radar.p, rcs, r), 1e-6);
+        // What the planner reads is the probability the draws below are made against.
+        let look = radar.look_probability(&targets[0], &state, 0.0);
+        assert!((look - want).abs() < 1e-12, "{look} vs {want}");
         let n = 4000;
         let mut hits = 0;
         let mut out = Vec::new();

@@ -27,6 +27,10 @@ pub struct DemoArgs {
     /// Seed of the simulation (default: the scenario's own).
     #[arg(long)]
     seed: Option<u64>,
+    /// Show a sensor plan's coverage on the map (`skyfence plan`'s placement.geojson);
+    /// with `--scenario DIR/scenario.toml` the demo flies the plan's own layout.
+    #[arg(long)]
+    plan: Option<std::path::PathBuf>,
     /// Stop when the scenario ends instead of waiting for Ctrl-C.
     #[arg(long)]
     until_end: bool,
@@ -70,13 +74,21 @@ pub fn run(args: DemoArgs) -> Result<()> {
         .seed
         .map(|s| format!("seed = {s}\n"))
         .unwrap_or_default();
+    let plan_line = match &args.plan {
+        Some(p) => {
+            let abs =
+                std::fs::canonicalize(p).with_context(|| format!("--plan {}", p.display()))?;
+            format!("plan = {}\n", toml_str(&abs.to_string_lossy()))
+        }
+        None => String::new(),
+    };
     let config = format!(
         r#"[api]
 listen = {listen}
 token = {token}
 
 [web]
-
+{plan_line}
 [[web.user]]
 name = "operator"
 role = "operator"

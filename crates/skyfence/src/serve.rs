@@ -183,6 +183,8 @@ enum OutputSection {
 #[serde(deny_unknown_fields)]
 struct WebSection {
     title: Option<String>,
+    /// A plan's placement.geojson to show as a layer.
+    plan: Option<PathBuf>,
     secure_cookies: Option<bool>,
     feed_interval_ms: Option<u64>,
     #[serde(default, rename = "user")]
@@ -230,6 +232,7 @@ fn web_settings(
     listen: Option<SocketAddr>,
     zones_geojson: Option<String>,
     sim_title: Option<String>,
+    plan: Option<PathBuf>,
 ) -> Option<server::WebSettings> {
     let mut users: Vec<server::auth::User> = Vec::new();
     let mut names: Vec<&str> = Vec::new();
@@ -302,9 +305,29 @@ fn web_settings(
         ));
     }
     let loopback = listen.is_some_and(|a| a.ip().is_loopback());
+    let plan_geojson = plan.as_ref().and_then(|path| {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                p.add(format!("web.plan: reading {}: {e}", path.display()));
+                return None;
+            }
+        };
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if v["type"] == "FeatureCollection" => Some(text),
+            _ => {
+                p.add(format!(
+                    "web.plan: {} is not a GeoJSON FeatureCollection (give the placement.geojson that `skyfence plan` wrote)",
+                    path.display()
+                ));
+                None
+            }
+        }
+    });
     Some(server::WebSettings {
         users,
         zones_geojson,
+        plan_geojson,
         title: w
             .title
             .clone()
@@ -701,10 +724,10 @@ pub fn load_text(text: &str, path: &Path) -> Result<(Plan, Api)> {
     }
 
     // [web]: the page draws the zones, and takes the sim scenario's name for a title.
-    let web = file
-        .web
-        .as_ref()
-        .and_then(|w| web_settings(&mut p, w, listen, zones_text, sim_title));
+    let web = file.web.as_ref().and_then(|w| {
+        let plan = w.plan.as_deref().map(rel);
+        web_settings(&mut p, w, listen, zones_text, sim_title, plan)
+    });
 
     // [[output]]
     let mut outputs = Vec::new();

@@ -67,8 +67,13 @@ fn watch_for(child: &mut Child, find: impl Fn(&str) -> Option<String> + Send + '
 }
 
 fn start_demo(scenario: &str, speed: &str) -> Demo {
+    start_demo_with(scenario, speed, &[])
+}
+
+fn start_demo_with(scenario: &str, speed: &str, extra: &[&str]) -> Demo {
     let mut child = common::bin()
         .args(["demo", "--scenario", scenario, "--speed", speed])
+        .args(extra)
         .args(["--listen", "127.0.0.1:0"])
         .env("SKYFENCE_API_TOKEN", TOKEN)
         .env("SKYFENCE_OPERATOR_PASSWORD", OPERATOR_PW)
@@ -114,6 +119,65 @@ fn an_operator_and_a_viewer_use_the_map_in_a_real_browser() {
     eprintln!("browser measurements: {m}");
     assert!(m["tracks"].as_u64().unwrap() > 0);
     assert!(artifacts.join("map.png").exists());
+}
+
+/// A plan's coverage layer on the map: `skyfence plan`, then the demo flying the
+/// plan's own scenario with `--plan`, checked in a real browser (web/tests/plan.mjs).
+#[test]
+fn a_plans_coverage_shows_on_the_map() {
+    let chromium = chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let border = dir.path().join("border.geojson");
+    std::fs::write(
+        &border,
+        r#"{"type":"Feature","properties":{"own_side":"right"},"geometry":{"type":"LineString","coordinates":[[26.0,54.4],[26.0,54.6]]}}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("plan");
+    common::run_ok(
+        common::bin()
+            .args([
+                "plan",
+                "-q",
+                "--no-pareto",
+                "--budget-eur",
+                "500000",
+                "--border",
+            ])
+            .arg(&border)
+            .arg("-o")
+            .arg(&out),
+    );
+    let scenario = out.join("scenario.toml");
+    let placement = out.join("placement.geojson");
+    let demo = start_demo_with(
+        scenario.to_str().unwrap(),
+        "20",
+        &["--plan", placement.to_str().unwrap()],
+    );
+    let out = Command::new("node")
+        .arg("tests/plan.mjs")
+        .current_dir(web_dir())
+        .env("SKYFENCE_URL", &demo.url)
+        .env("SKYFENCE_VIEWER_PASSWORD", VIEWER_PW)
+        .env("SKYFENCE_CHROMIUM", &chromium)
+        .env("SKYFENCE_PLAN", &placement)
+        .output()
+        .expect("running node (Node.js must be installed)");
+    assert!(
+        out.status.success(),
+        "the plan layer test failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or(""),
+    )
+    .unwrap();
+    assert_eq!(m["lines"], 23);
 }
 
 #[test]
