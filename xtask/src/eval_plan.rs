@@ -4,7 +4,7 @@
 //! (`skyfence sim` on the scenario the plan wrote), tracked and scored (`skyfence
 //! eval`), and compared: detection before the border and mean warning per threat,
 //! predicted against simulated. Writes docs/planning-results.md with `--write`.
-use crate::{build_skyfence, output, root};
+use crate::{build_skyfence, output, root, thousands};
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -331,16 +331,4 @@ fn mix_text(v: &serde_json::Value) -> String {
                 .join(", ")
         })
         .unwrap_or_default()
-}
-
-fn thousands(v: f64) -> String {
-    let s = (v.round() as u64).to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }

@@ -94,6 +94,19 @@ pub fn shared_dir() -> Result<PathBuf> {
     Ok(p)
 }
 
+/// A whole number with thousands separators (euros in the planner's tables).
+pub fn thousands(v: f64) -> String {
+    let s = (v.round() as u64).to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// Runs a command that must succeed; its standard output.
 pub fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd.output().with_context(|| format!("starting {cmd:?}"))?;

@@ -2,7 +2,7 @@
 //! EU's eastern land border (borders/eastern-flank.geojson), against Shahed-class
 //! drones and against small quadcopters, each planned alone with `skyfence plan
 //! --warning-s`, with the default catalogue and threat profiles.
-use crate::{build_skyfence, output, root};
+use crate::{build_skyfence, output, root, thousands};
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::process::Command;
@@ -34,18 +34,6 @@ fn threat_file(name: &str) -> Result<String> {
         bail!("no default threat `{name}`");
     };
     Ok(toml::to_string(&planner::Threats { items: vec![t] })?)
-}
-
-fn thousands(v: f64) -> String {
-    let s = (v.round() as u64).to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 pub fn run(a: Args) -> Result<()> {

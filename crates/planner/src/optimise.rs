@@ -698,6 +698,19 @@ impl<'a, 'b> Chooser<'a, 'b> {
         });
     }
 
+    /// Scores `c`'s best move now and queues it, superseding its older entries.
+    fn push_move(&mut self, heap: &mut BinaryHeap<Entry>, c: usize, round: u64) {
+        let (score, partner) = self.best_move(c);
+        self.version[c] += 1;
+        heap.push(Entry {
+            score,
+            cand: c,
+            partner,
+            version: self.version[c],
+            round,
+        });
+    }
+
     /// Lazy greedy until the budget is spent, the goal is met, or nothing gains.
     /// `progress(picks)` after each pick.
     pub fn greedy(&mut self, progress: &mut dyn FnMut(usize)) {
@@ -710,15 +723,7 @@ impl<'a, 'b> Chooser<'a, 'b> {
             if !self.affordable(c, Cost::default()) {
                 continue;
             }
-            let (score, partner) = self.best_move(c);
-            self.version[c] += 1;
-            heap.push(Entry {
-                score,
-                cand: c,
-                partner,
-                version: self.version[c],
-                round,
-            });
+            self.push_move(&mut heap, c, round);
         }
         while !self.done() {
             let Some(e) = heap.pop() else { break };
@@ -765,15 +770,7 @@ impl<'a, 'b> Chooser<'a, 'b> {
                     if self.ev.is_selected(c) || !self.affordable(c, Cost::default()) {
                         continue;
                     }
-                    let (score, partner) = self.best_move(c);
-                    self.version[c] += 1;
-                    heap.push(Entry {
-                        score,
-                        cand: c,
-                        partner,
-                        version: self.version[c],
-                        round,
-                    });
+                    self.push_move(&mut heap, c, round);
                 }
             }
         }
