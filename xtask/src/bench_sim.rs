@@ -17,7 +17,7 @@ pub struct Args {
 
 fn header(name: &str, duration_s: u32) -> String {
     format!(
-        "name = \"{name}\"\nseed = 99\nduration_s = {duration_s}\n[site]\nlat_deg = 54.0\nlon_deg = 25.0\nalt_m = 150\n[border]\npoints = [[55.0, 25.3], [53.0, 25.3]]\nours = \"right\"\n"
+        "name = \"{name}\"\nseed = 99\nduration_s = {duration_s}\n[site]\nlat_deg = 54.0\nlon_deg = 25.0\nalt_m = 150\n[border]\npoints = [[55.0, 25.3], [53.0, 25.3]]\nown_side = \"right\"\n"
     )
 }
 

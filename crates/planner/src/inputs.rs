@@ -264,7 +264,7 @@ impl Catalogue {
                 },
                 border: simulator::scenario::BorderSpec {
                     points: vec![[0.0, 0.0], [0.0, 0.1]],
-                    ours: simulator::scenario::Side::Left,
+                    own_side: simulator::scenario::Side::Left,
                 },
                 zones: Vec::new(),
                 weather: Default::default(),

@@ -269,7 +269,7 @@ fn one_target_scenario(
                 [crossing.lat_deg(), crossing.lon_deg()],
                 [crossing.lat_deg() + 0.01, crossing.lon_deg()],
             ],
-            ours: Side::Left,
+            own_side: Side::Left,
         },
         zones: Vec::new(),
         weather: Weather {

@@ -656,7 +656,7 @@ pub fn scenario(plan: &Plan, req: &PlanRequest, seed: u64) -> (Scenario, usize) 
         },
         border: BorderSpec {
             points,
-            ours: if req.border.ours_left() {
+            own_side: if req.border.ours_left() {
                 Side::Left
             } else {
                 Side::Right

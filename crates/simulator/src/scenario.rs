@@ -78,14 +78,17 @@ pub enum Side {
 pub struct BorderSpec {
     /// Vertices, `[lat_deg, lon_deg]`.
     pub points: Vec<[f64; 2]>,
-    /// Our side.
-    pub ours: Side,
+    /// Our side, looking along the points: `own_side`, the one convention of every
+    /// border skyfence reads (zone files, the planner's border file); `ours` is the
+    /// older name and still read.
+    #[serde(alias = "ours")]
+    pub own_side: Side,
 }
 
 impl BorderSpec {
     /// Whether our side is the left one.
     pub fn ours_left(&self) -> bool {
-        self.ours == Side::Left
+        self.own_side == Side::Left
     }
 }
 

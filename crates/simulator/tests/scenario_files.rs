@@ -23,3 +23,20 @@ fn library_scenarios_round_trip() {
     }
     assert!(n >= 6, "found {n} library scenarios");
 }
+
+/// The border's side is `own_side`, as in every border file; the older `ours` still reads.
+#[test]
+fn border_side_reads_under_both_names() {
+    let text = |key: &str| {
+        format!(
+            "name = \"t\"\nseed = 1\nduration_s = 10\n[site]\nlat_deg = 54.0\nlon_deg = 25.0\n[border]\npoints = [[55.0, 24.0], [55.0, 26.0]]\n{key} = \"left\"\n"
+        )
+    };
+    let new: Scenario = toml::from_str(&text("own_side")).unwrap();
+    let old: Scenario = toml::from_str(&text("ours")).unwrap();
+    assert!(new.border.ours_left());
+    assert_eq!(new, old);
+    assert!(toml::to_string(&new)
+        .unwrap()
+        .contains("own_side = \"left\""));
+}

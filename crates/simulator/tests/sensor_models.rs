@@ -55,7 +55,7 @@ lat_deg = 54.0
 lon_deg = 25.0
 [border]
 points = [[55.0, 24.0], [55.0, 26.0]]
-ours = "right"
+own_side = "right"
 [[target]]
 name = "q"
 kind = "quadcopter"

@@ -96,7 +96,7 @@ lat_deg = 54
 lon_deg = 25
 [border]
 points = [[54.0, 25.0]]
-ours = "left"
+own_side = "left"
 [[target]]
 name = "q"
 kind = "quadcopter"
@@ -149,7 +149,7 @@ lat_deg = 54.0
 lon_deg = 25.0
 [border]
 points = [[54.0, 24.9], [54.0, 25.1]]
-ours = "left"
+own_side = "left"
 [[sensor]]
 name = "r"
 kind = "radar"
@@ -215,7 +215,7 @@ lat_deg = 54.0
 lon_deg = 25.0
 [border]
 points = [[54.1, 24.9], [54.1, 25.1]]
-ours = "right"
+own_side = "right"
 [[target]]
 name = "q"
 kind = "quadcopter"
@@ -263,7 +263,7 @@ lat_deg = 54.0
 lon_deg = 25.0
 [border]
 points = [[54.1, 24.9], [54.1, 25.1]]
-ours = "right"
+own_side = "right"
 [[target]]
 name = "uav"
 kind = "quadcopter"
