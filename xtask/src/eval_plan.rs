@@ -87,40 +87,24 @@ fn closed_loop(bin: &Path, dir: &Path, c: f64, horizon_s: f64) -> Result<Figures
     let text = std::fs::read_to_string(&sc)?;
     let scenario: simulator::Scenario =
         toml::from_str(&text).with_context(|| format!("{}", sc.display()))?;
-    let wind = format!(
-        "{},{}",
-        scenario.weather.wind_from_deg, scenario.weather.wind_speed_mps
-    );
-    let f = |n: &str| dir.join(n);
-    output(
-        Command::new(bin)
-            .args(["sim", "--quiet"])
-            .arg(&sc)
-            .arg("-o")
-            .arg(f("detections.jsonl"))
-            .arg("--truth")
-            .arg(f("truth.jsonl"))
-            .arg("--sensors")
-            .arg(f("sim-sensors.jsonl")),
+    // The run's own sensors file beside the plan's (the same sensors).
+    let f = |n: &str| {
+        dir.join(if n == "sensors.jsonl" {
+            "sim-sensors.jsonl"
+        } else {
+            n
+        })
+    };
+    let c = c.to_string();
+    let v = crate::library::closed_loop(
+        bin,
+        &scenario,
+        sc.as_os_str(),
+        None,
+        &f,
+        &["--c", &c],
+        false,
     )?;
-    output(
-        Command::new(bin)
-            .args(["track", "--quiet", "--wind", &wind, "--sensors"])
-            .arg(f("sim-sensors.jsonl"))
-            .arg(f("detections.jsonl"))
-            .arg("-o")
-            .arg(f("tracks.jsonl")),
-    )?;
-    let json = output(
-        Command::new(bin)
-            .args(["eval", "--json", "--c", &c.to_string(), "--scenario"])
-            .arg(&sc)
-            .arg("--truth")
-            .arg(f("truth.jsonl"))
-            .arg("--tracks")
-            .arg(f("tracks.jsonl")),
-    )?;
-    let v: serde_json::Value = serde_json::from_str(&json)?;
     let mut acc: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
     for cr in v["tracked_crossings"]
         .as_array()
@@ -260,9 +244,8 @@ pub fn run(a: Args) -> Result<()> {
         );
         let gain_w = mean(&ps, 1) / mean(&bs, 1).max(1e-9) - 1.0;
         let gain_p = mean(&ps, 0) / mean(&bs, 0).max(1e-9) - 1.0;
-        let _ = writeln!(
-            md,
-            "\nSimulated, mean over threats: planned pd {:.3}, warning {:.0} s; {} pd {:.3}, warning {:.0} s. The plan gives **{:+.0}%** warning and **{:+.0}%** detection before the border.",
+        let line = format!(
+            "Simulated, mean over threats: planned pd {:.3}, warning {:.0} s; {} pd {:.3}, warning {:.0} s. The plan gives **{:+.0}%** warning and **{:+.0}%** detection before the border.",
             mean(&ps, 0),
             mean(&ps, 1),
             best.name,
@@ -271,16 +254,8 @@ pub fn run(a: Args) -> Result<()> {
             100.0 * gain_w,
             100.0 * gain_p
         );
-        eprintln!(
-            "budget €{budget:.0}: planned warning {:.0} s pd {:.3} vs {} {:.0} s {:.3}: {:+.0}% warning, {:+.0}% pd",
-            mean(&ps, 1),
-            mean(&ps, 0),
-            best.name,
-            mean(&bs, 1),
-            mean(&bs, 0),
-            100.0 * gain_w,
-            100.0 * gain_p
-        );
+        let _ = writeln!(md, "\n{line}");
+        eprintln!("budget €{budget:.0}: {line}");
         wins.push((budget, gain_w, gain_p));
     }
     let mut head = String::from(

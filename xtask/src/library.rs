@@ -3,7 +3,8 @@
 //! `skyfence eval`.
 use crate::{output, root};
 use anyhow::{Context, Result};
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The library's scenario names, or `only` when it names some.
@@ -31,41 +32,72 @@ pub fn run(
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let scenario: simulator::Scenario =
         toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+    closed_loop(
+        bin,
+        &scenario,
+        OsStr::new(name),
+        Some(seed),
+        &|f| out.join(format!("{name}.{seed}.{f}")),
+        &[],
+        alerts,
+    )
+    .with_context(|| format!("skyfence eval on {name} seed {seed}"))
+}
+
+/// sim, track (as a deployment would: the sensors file and the scenario's wind) and
+/// eval of a scenario (`what`: a library name or a file, parsed as `scenario`), with
+/// each run file at `file(kind)`. `skyfence eval`'s JSON.
+pub fn closed_loop(
+    bin: &Path,
+    scenario: &simulator::Scenario,
+    what: &OsStr,
+    seed: Option<u64>,
+    file: &dyn Fn(&str) -> PathBuf,
+    eval_args: &[&str],
+    alerts: bool,
+) -> Result<serde_json::Value> {
     let wind = format!(
         "{},{}",
         scenario.weather.wind_from_deg, scenario.weather.wind_speed_mps
     );
-    let p = |f: &str| out.join(format!("{name}.{seed}.{f}"));
     let mut sim = Command::new(bin);
-    sim.args(["sim", "--quiet", name, "--seed", &seed.to_string(), "-o"])
-        .arg(p("detections.jsonl"))
+    sim.args(["sim", "--quiet"]).arg(what);
+    if let Some(seed) = seed {
+        sim.args(["--seed", &seed.to_string()]);
+    }
+    sim.arg("-o")
+        .arg(file("detections.jsonl"))
         .arg("--truth")
-        .arg(p("truth.jsonl"))
+        .arg(file("truth.jsonl"))
         .arg("--sensors")
-        .arg(p("sensors.jsonl"));
+        .arg(file("sensors.jsonl"));
     let mut track = Command::new(bin);
     track
         .args(["track", "--quiet", "--wind", &wind, "--sensors"])
-        .arg(p("sensors.jsonl"))
-        .arg(p("detections.jsonl"))
+        .arg(file("sensors.jsonl"))
+        .arg(file("detections.jsonl"))
         .arg("-o")
-        .arg(p("tracks.jsonl"));
+        .arg(file("tracks.jsonl"));
     let mut eval = Command::new(bin);
-    eval.args(["eval", "--json", "--scenario", name, "--truth"])
-        .arg(p("truth.jsonl"))
+    eval.args(["eval", "--json"])
+        .args(eval_args)
+        .arg("--scenario")
+        .arg(what)
+        .arg("--truth")
+        .arg(file("truth.jsonl"))
         .arg("--tracks")
-        .arg(p("tracks.jsonl"));
+        .arg(file("tracks.jsonl"));
     if alerts {
-        sim.arg("--geojson").arg(p("geojson"));
+        sim.arg("--geojson").arg(file("geojson"));
         track
             .arg("--zones")
-            .arg(p("geojson"))
+            .arg(file("geojson"))
             .arg("--alerts")
-            .arg(p("alerts.jsonl"));
-        eval.arg("--alerts").arg(p("alerts.jsonl"));
+            .arg(file("alerts.jsonl"));
+        eval.arg("--alerts").arg(file("alerts.jsonl"));
     }
     output(&mut sim)?;
     output(&mut track)?;
     let json = output(&mut eval)?;
-    serde_json::from_str(&json).with_context(|| format!("skyfence eval on {name} seed {seed}"))
+    Ok(serde_json::from_str(&json)?)
 }

@@ -1,6 +1,7 @@
 //! The planner's files: the border file it reads (a GeoJSON LineString Feature with
 //! `own_side`, `docs/planning.md`) and the placement GeoJSON it writes (sensors, the
 //! border, and a per-kilometre coverage layer the map page can draw).
+use crate::tracks::round_to as round;
 use serde_json::Value;
 
 /// A border as the planner reads it, in geodetic degrees.
@@ -222,10 +223,6 @@ pub fn plan_geojson(name: &str, features: &[PlanFeature]) -> String {
         })
         .collect();
     serde_json::json!({"type": "FeatureCollection", "name": name, "features": feats}).to_string()
-}
-
-fn round(v: f64, scale: f64) -> f64 {
-    (v * scale).round() / scale
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub struct IdentityLine {
     pub operator_lon_deg: Option<f64>,
 }
 
-fn round_to(v: f64, scale: f64) -> f64 {
+pub(crate) fn round_to(v: f64, scale: f64) -> f64 {
     (v * scale).round() / scale
 }
 

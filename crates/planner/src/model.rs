@@ -323,7 +323,7 @@ pub fn target_spec(
 /// Degrees to nanodegrees (0.1 mm): what scenario files hold, so the plan models
 /// exactly the positions it writes.
 pub fn round9(v: f64) -> f64 {
-    (v * 1e9).round() / 1e9
+    simulator::sensors::round(v, 1e9)
 }
 
 /// How far past the border sampled crossings fly, metres (the scenario's targets fly

@@ -187,6 +187,8 @@ pub struct Evaluator<'a> {
     required_s: f64,
     /// Weight of each trajectory (threat weight over its count; 0 leaves it out).
     weight: Vec<f64>,
+    /// Per threat: the sum of its trajectories' weights (0: the threat is left out).
+    weight_sum: Vec<f64>,
     threat_of: Vec<usize>,
     threats: usize,
     log_miss: Vec<Vec<f64>>,
@@ -222,7 +224,7 @@ impl<'a> Evaluator<'a> {
         threat_weights: &[f64],
     ) -> Self {
         let threats = cov.by_threat.len();
-        let weight = cov
+        let weight: Vec<f64> = cov
             .trajectories
             .iter()
             .map(|t| {
@@ -230,6 +232,10 @@ impl<'a> Evaluator<'a> {
                 threat_weights.get(t.threat).copied().unwrap_or(0.0) / n
             })
             .collect();
+        let mut weight_sum = vec![0.0; threats];
+        for (t, &w) in cov.trajectories.iter().zip(&weight) {
+            weight_sum[t.threat] += w;
+        }
         let required_s = match value {
             Value::AtLeast(s) => s,
             Value::CappedWarning => f64::INFINITY,
@@ -240,6 +246,7 @@ impl<'a> Evaluator<'a> {
             value,
             required_s,
             weight,
+            weight_sum,
             threat_of: cov.trajectories.iter().map(|t| t.threat).collect(),
             threats,
             log_miss: cov
@@ -368,21 +375,20 @@ impl<'a> Evaluator<'a> {
             return;
         }
         self.selected[c] = add;
-        let mut lm = Vec::new();
         for &pi in &self.cov.by_cand[c] {
             let pr = &self.cov.profiles[pi as usize];
             let j = pr.traj as usize;
             if pr.bearing && !add {
                 self.bearings_on[j].retain(|&q| q != pi);
             }
-            lm.clear();
-            lm.extend_from_slice(&self.log_miss[j]);
+            // Taken out while `delta` reads the rest of the state.
+            let mut lm = std::mem::take(&mut self.log_miss[j]);
             self.delta(pr, &mut lm, if add { 1.0 } else { -1.0 });
             if !add {
                 // Removing what was added leaves float dust; no term is positive.
                 lm.iter_mut().for_each(|x| *x = x.min(0.0));
             }
-            self.log_miss[j].copy_from_slice(&lm);
+            self.log_miss[j] = lm;
             if pr.bearing && add {
                 self.bearings_on[j].push(pi);
             }
@@ -593,7 +599,7 @@ impl<'a, 'b> Chooser<'a, 'b> {
                 .ev
                 .threat_values()
                 .iter()
-                .zip(&self.ev.weight_sums())
+                .zip(&self.ev.weight_sum)
                 .all(|(v, w)| *w == 0.0 || *v >= share - 1e-9),
         }
     }
@@ -736,16 +742,8 @@ impl<'a, 'b> Chooser<'a, 'b> {
                 if !self.affordable(e.cand, Cost::default()) {
                     continue;
                 }
-                let (score, partner) = self.best_move(e.cand);
-                let partner = partner.filter(|&p| self.affordable(e.cand, self.costs[p]));
-                self.version[e.cand] += 1;
-                heap.push(Entry {
-                    score,
-                    cand: e.cand,
-                    partner,
-                    version: self.version[e.cand],
-                    round,
-                });
+                // `best_move` offers only partners the budget still allows.
+                self.push_move(&mut heap, e.cand, round);
                 continue;
             }
             if e.score <= 1e-12 {
@@ -1007,18 +1005,6 @@ impl<'a, 'b> Chooser<'a, 'b> {
     /// Whether the goal is met (always false for a budget).
     pub fn goal_met(&self) -> bool {
         self.done()
-    }
-}
-
-impl Evaluator<'_> {
-    /// Per threat: the sum of its trajectories' weights (what its value reaches when
-    /// every crossing is fully covered).
-    pub fn weight_sums(&self) -> Vec<f64> {
-        let mut w = vec![0.0; self.threats];
-        for (j, &x) in self.weight.iter().enumerate() {
-            w[self.threat_of[j]] += x;
-        }
-        w
     }
 }
 

@@ -169,14 +169,17 @@ pub fn run(a: EvalArgs) -> Result<()> {
     };
     let report = evaluate_run(&truth, &tracks, params).context("scoring")?;
 
-    // With a scenario's border: the warning tracks gave before each crossing.
-    let tracked = match (&scenario, &framer.frame) {
-        (Some(s), Some(frame)) => {
-            let border = border_in(s, frame)?;
-            Some(tracked_warnings(&report, &border.crossings(&truth)))
-        }
+    // With a scenario's border: its crossings, and the warning tracks gave before each.
+    let border = match (&scenario, &framer.frame) {
+        (Some(s), Some(frame)) => Some(border_in(s, frame)?),
         _ => None,
     };
+    let crossings = border
+        .as_ref()
+        .map_or_else(Vec::new, |b| b.crossings(&truth));
+    let tracked = border
+        .is_some()
+        .then(|| tracked_warnings(&report, &crossings));
     let alerts = match &a.alerts {
         Some(path) => {
             let recs = read_lines(path, "alerts", formats::parse_alert_line)?;
@@ -209,15 +212,8 @@ pub fn run(a: EvalArgs) -> Result<()> {
                     }
                 }
             }
-            let border = match (&scenario, &framer.frame) {
-                (Some(s), Some(frame)) => Some(border_in(s, frame)?),
-                _ => None,
-            };
             let span = time_span(&truth);
-            let (crossings, length) = match &border {
-                Some(b) => (b.crossings(&truth), b.length_m()),
-                None => (Vec::new(), 0.0),
-            };
+            let length = border.as_ref().map_or(0.0, Border::length_m);
             Some((
                 score_alerts(&alerts, &report, &crossings, &threat, span, length),
                 alerts.len(),

@@ -279,7 +279,13 @@ fn write_outputs(
         "scenario.toml",
         &toml::to_string(&scenario).context("writing the scenario as TOML")?,
     )?;
-    let sim = simulator::Simulation::new(&scenario).context("the generated scenario")?;
+    // The sensors file needs only the sensors: without the targets, no flight paths
+    // are built (for a long border, hundreds of megabytes).
+    let layout = simulator::Scenario {
+        targets: Vec::new(),
+        ..scenario
+    };
+    let sim = simulator::Simulation::new(&layout).context("the generated scenario")?;
     w("sensors.jsonl", &sim.sensors_file())?;
     w("placement.geojson", &placement(req, plan)?)?;
     w("per_km.csv", &per_km_csv(req, plan))?;
@@ -304,10 +310,6 @@ fn write_outputs(
     Ok(())
 }
 
-fn kind_name(k: simulator::scenario::SensorKindSpec) -> &'static str {
-    k.name()
-}
-
 fn placement(req: &PlanRequest, plan: &Plan) -> Result<String> {
     use formats::PlanFeature;
     let mut f = vec![PlanFeature::Border {
@@ -323,17 +325,25 @@ fn placement(req: &PlanRequest, plan: &Plan) -> Result<String> {
             "right"
         },
     }];
+    // Each item's instrumented range, once.
+    let ranges: Vec<f64> = req
+        .catalogue
+        .items
+        .iter()
+        .map(planner::model::item_range_m)
+        .collect::<Result<_, _>>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     for p in &plan.placed {
         let it = &req.catalogue.items[p.item];
         f.push(PlanFeature::Sensor {
             name: p.name.clone(),
             item: it.name.clone(),
-            kind: kind_name(it.kind),
+            kind: it.kind.name(),
             at: [p.site.at.lat_deg(), p.site.at.lon_deg()],
             capital_eur: it.capital_eur(&req.catalogue),
             yearly_eur: it.yearly_cost_eur,
             depth_m: p.site.depth_m,
-            range_m: planner::model::item_range_m(it).map_err(|e| anyhow::anyhow!("{e}"))?,
+            range_m: ranges[p.item],
         });
     }
     let len_m = req.border.length_m();
@@ -384,8 +394,7 @@ fn per_km_csv(req: &PlanRequest, plan: &Plan) -> String {
 
 fn pareto_csv(plan: &Plan) -> String {
     let mut s = String::from("threat,capital_eur,pd_before_border,mean_warning_s\n");
-    for (name, curve) in &plan.pareto {
-        let t = plan.pareto.iter().position(|p| &p.0 == name).unwrap_or(0);
+    for (t, (name, curve)) in plan.pareto.iter().enumerate() {
         for CurvePoint {
             capital_eur,
             threats,

@@ -229,38 +229,36 @@ pub fn plan_map_svg(req: &planner::PlanRequest, plan: &planner::Plan) -> Result<
     Ok(s)
 }
 
-/// Detection probability before the border along it, per threat.
-pub fn plan_per_km_svg(req: &planner::PlanRequest, plan: &planner::Plan) -> Result<String> {
+/// A line chart of named series, one colour each, with a legend, as SVG text.
+fn line_chart_svg(
+    caption: &str,
+    size: (u32, u32),
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    desc: (&str, &str),
+    series: Vec<(String, Vec<(f64, f64)>)>,
+) -> Result<String> {
     let mut s = String::new();
     {
-        let root = SVGBackend::with_string(&mut s, (1000, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        let kms = plan.per_km.len().max(1) as f64;
         let mut ch = ChartBuilder::on(&root)
-            .caption(
-                "detection before the border, per kilometre",
-                ("sans-serif", 16),
-            )
+            .caption(caption, ("sans-serif", 16))
             .margin(10)
             .x_label_area_size(35)
             .y_label_area_size(50)
-            .build_cartesian_2d(0.0..kms, 0.0..1.05)
+            .build_cartesian_2d(x, y)
             .map_err(|e| anyhow!("{e}"))?;
         ch.configure_mesh()
-            .x_desc("km along the border")
-            .y_desc("probability")
+            .x_desc(desc.0)
+            .y_desc(desc.1)
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        for (t, th) in req.threats.items.iter().enumerate() {
+        for (t, (name, pts)) in series.into_iter().enumerate() {
             let col = SERIES[t % SERIES.len()];
-            let pts: Vec<(f64, f64)> = plan
-                .per_km
-                .iter()
-                .filter_map(|r| r.threats[t].map(|v| (r.km as f64 + 0.5, v.0)))
-                .collect();
             ch.draw_series(LineSeries::new(pts, col.stroke_width(2)))
                 .map_err(|e| anyhow!("{e}"))?
-                .label(th.name.clone())
+                .label(name)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 15, y)], col.stroke_width(2))
                 });
@@ -275,63 +273,63 @@ pub fn plan_per_km_svg(req: &planner::PlanRequest, plan: &planner::Plan) -> Resu
     Ok(s)
 }
 
+/// Detection probability before the border along it, per threat.
+pub fn plan_per_km_svg(req: &planner::PlanRequest, plan: &planner::Plan) -> Result<String> {
+    let series = req
+        .threats
+        .items
+        .iter()
+        .enumerate()
+        .map(|(t, th)| {
+            let pts = plan
+                .per_km
+                .iter()
+                .filter_map(|r| r.threats[t].map(|v| (r.km as f64 + 0.5, v.0)))
+                .collect();
+            (th.name.clone(), pts)
+        })
+        .collect();
+    line_chart_svg(
+        "detection before the border, per kilometre",
+        (1000, 420),
+        0.0..plan.per_km.len().max(1) as f64,
+        0.0..1.05,
+        ("km along the border", "probability"),
+        series,
+    )
+}
+
 /// Mean warning against capital, per threat, each planned for that threat alone.
 pub fn plan_pareto_svg(plan: &planner::Plan) -> Result<String> {
-    let mut s = String::new();
-    {
-        let root = SVGBackend::with_string(&mut s, (1000, 450)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        let xmax = plan
-            .pareto
-            .iter()
-            .flat_map(|c| c.1.iter().map(|p| p.capital_eur / 1e6))
-            .fold(0.1, f64::max);
-        let ymax = plan
-            .pareto
-            .iter()
-            .enumerate()
-            .flat_map(|(t, c)| {
-                c.1.iter()
-                    .filter_map(move |p| p.threats.get(t).map(|v| v.1))
-            })
-            .fold(10.0, f64::max);
-        let mut ch = ChartBuilder::on(&root)
-            .caption(
-                "mean warning against capital (each threat planned alone)",
-                ("sans-serif", 16),
-            )
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax * 1.05)
-            .map_err(|e| anyhow!("{e}"))?;
-        ch.configure_mesh()
-            .x_desc("capital, million euros")
-            .y_desc("mean warning, s")
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        for (t, (name, curve)) in plan.pareto.iter().enumerate() {
-            let col = SERIES[t % SERIES.len()];
-            let pts: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+    let series: Vec<(String, Vec<(f64, f64)>)> = plan
+        .pareto
+        .iter()
+        .enumerate()
+        .map(|(t, (name, curve))| {
+            let pts = std::iter::once((0.0, 0.0))
                 .chain(
                     curve
                         .iter()
                         .filter_map(|p| p.threats.get(t).map(|v| (p.capital_eur / 1e6, v.1))),
                 )
                 .collect();
-            ch.draw_series(LineSeries::new(pts, col.stroke_width(2)))
-                .map_err(|e| anyhow!("{e}"))?
-                .label(name.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 15, y)], col.stroke_width(2))
-                });
-        }
-        ch.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
-    }
-    Ok(s)
+            (name.clone(), pts)
+        })
+        .collect();
+    let xmax = series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.0))
+        .fold(0.1, f64::max);
+    let ymax = series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.1))
+        .fold(10.0, f64::max);
+    line_chart_svg(
+        "mean warning against capital (each threat planned alone)",
+        (1000, 450),
+        0.0..xmax * 1.02,
+        0.0..ymax * 1.05,
+        ("capital, million euros", "mean warning, s"),
+        series,
+    )
 }

@@ -239,20 +239,28 @@ fn terrain_masks_low_flyers() {
     assert!(ridge["shahed"] > 0.9 * flat["shahed"], "{flat:?} {ridge:?}");
 }
 
+/// `skyfence plan` with `args` must fail; its standard error.
+fn plan_fails(args: &[&std::ffi::OsStr]) -> String {
+    let out = bin().arg("plan").args(args).output().unwrap();
+    assert!(!out.status.success(), "plan {args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn every_input_problem_is_reported_at_once() {
     let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().join("o");
     let b = dir.path().join("bad.geojson");
     std::fs::write(&b, r#"{"type":"Feature","properties":{"depth_m":-1},"geometry":{"type":"LineString","coordinates":[[26.0,54.4],[26.0,154.6]]}}"#).unwrap();
-    let out = bin()
-        .args(["plan", "--budget-eur", "1000", "--border"])
-        .arg(&b)
-        .arg("-o")
-        .arg(dir.path().join("o"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let s = |x: &'static str| std::ffi::OsStr::new(x);
+    let err = plan_fails(&[
+        s("--budget-eur"),
+        s("1000"),
+        s("--border"),
+        b.as_os_str(),
+        s("-o"),
+        o.as_os_str(),
+    ]);
     for want in ["own_side", "depth_m", "[longitude, latitude]"] {
         assert!(err.contains(want), "missing {want}: {err}");
     }
@@ -262,35 +270,30 @@ fn every_input_problem_is_reported_at_once() {
         "[[sensor]]\nname = \"r\"\nkind = \"radar\"\nunit_cost_eur = 0\nreference_pd = 2\n",
     )
     .unwrap();
-    let out = bin()
-        .args(["plan", "--budget-eur", "1000", "--border"])
-        .arg(border(dir.path()))
-        .arg("--catalogue")
-        .arg(&cat)
-        .arg("-o")
-        .arg(dir.path().join("o"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let good = border(dir.path());
+    let err = plan_fails(&[
+        s("--budget-eur"),
+        s("1000"),
+        s("--border"),
+        good.as_os_str(),
+        s("--catalogue"),
+        cat.as_os_str(),
+        s("-o"),
+        o.as_os_str(),
+    ]);
     assert!(
         err.contains("unit_cost_eur") && err.contains("reference_pd"),
         "{err}"
     );
     // Both goals, or none, is a usage error.
-    let out = bin()
-        .args([
-            "plan",
-            "--budget-eur",
-            "1000",
-            "--warning-s",
-            "60",
-            "--border",
-        ])
-        .arg(border(dir.path()))
-        .arg("-o")
-        .arg(dir.path().join("o"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    plan_fails(&[
+        s("--budget-eur"),
+        s("1000"),
+        s("--warning-s"),
+        s("60"),
+        s("--border"),
+        good.as_os_str(),
+        s("-o"),
+        o.as_os_str(),
+    ]);
 }
