@@ -159,8 +159,12 @@ pub fn build_targets(s: &Scenario, frame: &LocalFrame) -> Result<Vec<Target>, Si
             } else {
                 format!("{}-{}", spec.name, m + 1)
             };
-            // Formation: members on a grid behind and beside the leader; birds jitter.
-            let (row, col) = ((m / 5) as f64, (m % 5) as f64 - 2.0);
+            // Formation: rows of up to five abreast, each row centred on the path and
+            // the rows behind one another; birds jitter. Every member is offset (the
+            // first too), so no two members share a place.
+            let row = m / 5;
+            let in_row = (spec.count - row * 5).min(5);
+            let (row, col) = (row as f64, (m % 5) as f64 - (in_row as f64 - 1.0) / 2.0);
             let jitter = if spec.kind == TargetKind::Bird {
                 spacing * 0.3
             } else {
@@ -171,10 +175,10 @@ pub fn build_targets(s: &Scenario, frame: &LocalFrame) -> Result<Vec<Target>, Si
                 -row * spacing + rng.gen_range(-1.0..=1.0) * jitter,
                 rng.gen_range(-1.0..=1.0) * jitter,
             ];
-            let path = if m == 0 {
+            let path = if off == [0.0; 3] {
                 base.clone()
             } else {
-                offset_path(&base, off)
+                offset_path(&base, off, spec.motion == MotionKind::Drift)
             };
             let rcs_m2 = match (spec.rcs_m2, spec.kind) {
                 (Some(r), _) => r,
@@ -229,21 +233,25 @@ pub fn build_targets(s: &Scenario, frame: &LocalFrame) -> Result<Vec<Target>, Si
     Ok(out)
 }
 
-fn offset_path(base: &[(f64, [f64; 3])], off: [f64; 3]) -> Vec<(f64, [f64; 3])> {
-    // Offsets are in the path's own frame (x across, y along), so a formation turns
-    // with its leader.
+/// `base` shifted by `off` (across, along, up). Offsets are in the path's own frame, so
+/// a formation turns with its path; with `fixed`, the frame is the path's overall
+/// direction instead of its heading at each step: a batch of balloons drifts apart
+/// together, and turning the batch with every gust would swing its outer members
+/// hundreds of metres a second.
+fn offset_path(base: &[(f64, [f64; 3])], off: [f64; 3], fixed: bool) -> Vec<(f64, [f64; 3])> {
     let mut out = Vec::with_capacity(base.len());
     for (k, p) in base.iter().enumerate() {
-        let j = if k + 1 < base.len() {
-            k + 1
+        let (from, to) = if fixed {
+            (0, base.len().saturating_sub(1))
+        } else if k + 1 < base.len() {
+            (k, k + 1)
         } else {
-            k.saturating_sub(1)
+            (k.saturating_sub(1), k)
         };
-        let (mut dx, mut dy) = (base[j].1[0] - p.1[0], base[j].1[1] - p.1[1]);
-        if j < k {
-            dx = -dx;
-            dy = -dy;
-        }
+        let (dx, dy) = (
+            base[to].1[0] - base[from].1[0],
+            base[to].1[1] - base[from].1[1],
+        );
         let n = dx.hypot(dy);
         let (ax, ay) = if n > 1e-9 {
             (dx / n, dy / n)
