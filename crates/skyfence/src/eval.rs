@@ -247,13 +247,13 @@ pub fn run(a: EvalArgs) -> Result<()> {
         if let Some(s) = &class_scores {
             v["classification"] = class_json(s);
         }
-        println!("{v}");
+        outln!("{v}");
     } else {
         print_table(&a, &report, &order, alerts.as_ref());
         if let Some(tr) = &tracked {
             let n = tr.len();
             let seen: Vec<f64> = tr.iter().filter_map(|c| c.1).collect();
-            println!(
+            outln!(
                 "border crossings: {n}, tracked before the border: {} ({:.1}%), mean warning from tracks {:.1} s (0 for those not tracked)",
                 seen.len(),
                 100.0 * seen.len() as f64 / n.max(1) as f64,
@@ -382,7 +382,7 @@ fn print_table(
     names: &[String],
     alerts: Option<&(AlertReport, usize, bool)>,
 ) {
-    println!(
+    outln!(
         "skyfence eval: {} steps, {} targets (c = {} m, p = {}, alpha = {}, {})",
         r.steps.len(),
         names.len(),
@@ -391,29 +391,29 @@ fn print_table(
         a.alpha,
         if a.three_d { "3D" } else { "2D" }
     );
-    println!("| metric | value |\n|---|---|");
-    println!("| GOSPA (mean per step) | {:.2} |", r.mean_gospa);
-    println!("| localisation part | {:.2} m |", r.mean_localisation_m);
-    println!("| missed per step | {:.3} |", r.mean_missed);
-    println!("| false per step | {:.3} |", r.mean_false);
-    println!("| OSPA (mean per step) | {:.2} |", r.mean_ospa);
-    println!(
+    outln!("| metric | value |\n|---|---|");
+    outln!("| GOSPA (mean per step) | {:.2} |", r.mean_gospa);
+    outln!("| localisation part | {:.2} m |", r.mean_localisation_m);
+    outln!("| missed per step | {:.3} |", r.mean_missed);
+    outln!("| false per step | {:.3} |", r.mean_false);
+    outln!("| OSPA (mean per step) | {:.2} |", r.mean_ospa);
+    outln!(
         "| targets tracked / with exactly one track id | {} / {} |",
         r.targets_tracked(),
         r.targets_with_one_track_id()
     );
-    println!("| id switches | {} |", r.id_switches());
-    println!("| fragmentations | {} |", r.fragmentations());
-    println!("| track purity | {:.3} |", r.track_purity);
+    outln!("| id switches | {} |", r.id_switches());
+    outln!("| fragmentations | {} |", r.fragmentations());
+    outln!("| track purity | {:.3} |", r.track_purity);
     match spread(&r.times_to_track_s()) {
-        Some((m, _, hi)) => println!(
-            "| time from first sighting to first track, mean / max | {m:.1} s / {hi:.1} s |"
-        ),
-        None => println!("| time from first sighting to first track | no target tracked |"),
+        Some((m, _, hi)) => {
+            outln!("| time from first sighting to first track, mean / max | {m:.1} s / {hi:.1} s |")
+        }
+        None => outln!("| time from first sighting to first track | no target tracked |"),
     }
     if let Some((ar, n, has_border)) = alerts {
-        println!("\n| alerts | value |\n|---|---|");
-        println!("| alerts | {n} |");
+        outln!("\n| alerts | value |\n|---|---|");
+        outln!("| alerts | {n} |");
         if *has_border {
             for (c, w) in &ar.crossings {
                 let name = names.get(c.target).map(String::as_str).unwrap_or("?");
@@ -428,19 +428,19 @@ fn print_table(
                     None => String::new(),
                 };
                 match w {
-                    Some(w) => println!(
+                    Some(w) => outln!(
                         "| {name} crossed at {:.1} s | warning {w:.1} s{possible} |",
                         c.time_s
                     ),
-                    None => println!(
+                    None => outln!(
                         "| {name} crossed at {:.1} s | no alert{possible} |",
                         c.time_s
                     ),
                 }
             }
-            println!("| missed crossings | {} |", ar.missed);
+            outln!("| missed crossings | {} |", ar.missed);
             if ar.unseen > 0 {
-                println!(
+                outln!(
                     "| crossings no sensors could localise (a coverage gap, not counted as missed) | {} |",
                     ar.unseen
                 );
@@ -450,7 +450,7 @@ fn print_table(
                 .iter()
                 .any(|c| c.0.possible_warning_s.is_some())
             {
-                println!(
+                outln!(
                     "| warnings under {:.0}% of the possible | {} (smallest share {}) |",
                     100.0 * evaluation::WARNING_SHARE_TARGET,
                     ar.short_warnings,
@@ -459,11 +459,13 @@ fn print_table(
                 );
             }
         } else {
-            println!("| crossings | unknown: give --scenario for the border |");
+            outln!("| crossings | unknown: give --scenario for the border |");
         }
-        println!(
+        outln!(
             "| false alerts | {} ({:.2} per hour, {:.2} per hour per 100 km) |",
-            ar.false_alerts, ar.false_per_hour, ar.false_per_hour_per_100km
+            ar.false_alerts,
+            ar.false_per_hour,
+            ar.false_per_hour_per_100km
         );
     }
 }
@@ -489,9 +491,9 @@ fn print_matrix(title: &str, unit: &str, m: &BTreeMap<(String, String), usize>) 
         .iter()
         .filter(|r| m.keys().any(|k| &k.0 == *r))
         .collect();
-    println!("\n{title} ({unit}; rows: true class, columns: track class)\n");
-    println!("| true \\ track | {} |", cols.join(" | "));
-    println!("|---|{}", "---|".repeat(cols.len()));
+    outln!("\n{title} ({unit}; rows: true class, columns: track class)\n");
+    outln!("| true \\ track | {} |", cols.join(" | "));
+    outln!("|---|{}", "---|".repeat(cols.len()));
     for r in rows {
         let cells: Vec<String> = cols
             .iter()
@@ -500,7 +502,7 @@ fn print_matrix(title: &str, unit: &str, m: &BTreeMap<(String, String), usize>) 
                     .map_or("·".to_string(), |n| n.to_string())
             })
             .collect();
-        println!("| {r} | {} |", cells.join(" | "));
+        outln!("| {r} | {} |", cells.join(" | "));
     }
 }
 
@@ -511,15 +513,15 @@ fn median(v: &[f64]) -> f64 {
 }
 
 fn print_classes(s: &ClassScores, steps: &BTreeMap<(String, String), usize>) {
-    println!("\n| classification | value |\n|---|---|");
-    println!(
+    outln!("\n| classification | value |\n|---|---|");
+    outln!(
         "| drone tracks called a drone within {:.0} s | {} of {} ({:.3}) |",
         s.within_s,
         s.drones_called_in_time,
         s.drone_tracks,
         s.drone_recall()
     );
-    println!(
+    outln!(
         "| bird tracks ever called a drone | {} of {} ({:.3}) |",
         s.birds_ever_called_drone,
         s.bird_tracks,
@@ -536,11 +538,11 @@ fn print_classes(s: &ClassScores, steps: &BTreeMap<(String, String), usize>) {
         let v = s.time_to_correct_s.get(c).map_or(&[][..], Vec::as_slice);
         let never = s.never_correct.get(c).copied().unwrap_or(0);
         match spread(v) {
-            Some((m, _, hi)) => println!(
+            Some((m, _, hi)) => outln!(
                 "| {c}: time to the right class, mean / median / max (never) | {m:.1} s / {:.1} s / {hi:.1} s ({never}) |",
                 median(v)
             ),
-            None => println!("| {c}: time to the right class | never ({never} tracks) |"),
+            None => outln!("| {c}: time to the right class | never ({never} tracks) |"),
         }
     }
     print_matrix("Confusion by track", "tracks", &s.track_confusion);

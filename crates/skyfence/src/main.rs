@@ -2,6 +2,19 @@
 //! All domain work happens in the library crates; this is the only place that uses
 //! `anyhow` and touches the terminal.
 
+/// `println!` for the command's report on standard output, without its panic when the
+/// reader has gone (`skyfence sim --list | head`): a closed pipe ends the process
+/// quietly, as it does other Unix tools; any other write error ends it with a message.
+/// Only for printing at the end of a command, since nothing after it runs.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(&e)
+        }
+    }};
+}
+
 mod convert;
 mod decode;
 mod demo;
@@ -57,7 +70,7 @@ fn hash_password() -> anyhow::Result<()> {
     if pw.chars().count() < min {
         anyhow::bail!("the password is shorter than {min} characters");
     }
-    println!("{}", server::auth::hash_password(pw)?);
+    outln!("{}", server::auth::hash_password(pw)?);
     Ok(())
 }
 
@@ -85,9 +98,29 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader of a streamed output (`skyfence track -o - | head`) has all it
+        // wanted: not an error.
+        Err(e) if closed_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// Whether an error comes from writing to a pipe whose reader has closed it.
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Ends the process after a failed write to standard output (see `outln!`).
+fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: writing to standard output: {e}");
+    std::process::exit(1);
 }

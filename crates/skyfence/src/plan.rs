@@ -91,11 +91,11 @@ fn problems(what: &str, p: Vec<String>) -> anyhow::Error {
 
 pub fn run(a: PlanArgs) -> Result<()> {
     if a.print_defaults {
-        println!(
+        outln!(
             "# ---- catalogue.toml ----\n{}",
             planner::inputs::DEFAULT_CATALOGUE
         );
-        println!(
+        outln!(
             "# ---- threats.toml ----\n{}",
             planner::inputs::DEFAULT_THREATS
         );

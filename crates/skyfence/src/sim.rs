@@ -123,7 +123,7 @@ pub fn run(a: SimArgs) -> Result<()> {
         for (name, text) in LIBRARY {
             let s: Scenario =
                 toml::from_str(text).with_context(|| format!("library scenario {name}"))?;
-            println!("{name:22} {:>6.0} s  {}", s.duration_s, s.description);
+            outln!("{name:22} {:>6.0} s  {}", s.duration_s, s.description);
         }
         return Ok(());
     }

@@ -329,3 +329,52 @@ lon_deg = 25.0
     let v = run.track().eval(&[]);
     assert_eq!(v["targets_tracked"], 1, "{v}");
 }
+
+/// A reader that stops early (`skyfence sim -o - | head`, `skyfence sim --list | head`)
+/// is not an error: the command ends quietly with success, with no panic and no error
+/// message. The scenario's detections are megabytes, far beyond a pipe's buffer, so
+/// the write after the reader has gone fails for certain.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args([
+            "sim",
+            "quad-night-crossing",
+            "--quiet",
+            "-o",
+            "-",
+            "--truth",
+        ])
+        .arg(dir.path().join("truth.jsonl"))
+        .arg("--sensors")
+        .arg(dir.path().join("sensors.jsonl"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"time_s\""), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "{stderr}");
+
+    // The list is short; its reader is gone before the command starts.
+    let mut child = bin()
+        .args(["sim", "--list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
