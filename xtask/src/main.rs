@@ -162,7 +162,7 @@ fn test() -> Result<()> {
             .env("SKYFENCE_PEER_PYTHON", &peer)
             .env("SKYFENCE_PEER_AST_TOOL", &ast_tool)
             .env("SKYFENCE_CHROMIUM", &chromium)
-            .args(["test", "--workspace", "--release"]),
+            .args(["test", "--workspace", "--profile", "ci"]),
     )?;
     Ok(())
 }
