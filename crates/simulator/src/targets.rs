@@ -240,10 +240,11 @@ pub fn build_targets(s: &Scenario, frame: &LocalFrame) -> Result<Vec<Target>, Si
 /// hundreds of metres a second.
 fn offset_path(base: &[(f64, [f64; 3])], off: [f64; 3], fixed: bool) -> Vec<(f64, [f64; 3])> {
     let mut out = Vec::with_capacity(base.len());
+    let last = base.len().saturating_sub(1);
     for (k, p) in base.iter().enumerate() {
         let (from, to) = if fixed {
-            (0, base.len().saturating_sub(1))
-        } else if k + 1 < base.len() {
+            (0, last)
+        } else if k < last {
             (k, k + 1)
         } else {
             (k.saturating_sub(1), k)

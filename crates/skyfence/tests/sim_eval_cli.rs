@@ -338,43 +338,45 @@ lon_deg = 25.0
 fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::BufRead;
     use std::process::Stdio;
+    let spawn = |cmd: &mut std::process::Command| {
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Waits for the command and checks it succeeded; its standard error.
+    let ends_ok = |child: std::process::Child| {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{:?}: {stderr}", out.status);
+        stderr
+    };
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args([
-            "sim",
-            "quad-night-crossing",
-            "--quiet",
-            "-o",
-            "-",
-            "--truth",
-        ])
-        .arg(dir.path().join("truth.jsonl"))
-        .arg("--sensors")
-        .arg(dir.path().join("sensors.jsonl"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        bin()
+            .args([
+                "sim",
+                "quad-night-crossing",
+                "--quiet",
+                "-o",
+                "-",
+                "--truth",
+            ])
+            .arg(dir.path().join("truth.jsonl"))
+            .arg("--sensors")
+            .arg(dir.path().join("sensors.jsonl")),
+    );
     let mut first = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
     assert!(first.contains("\"time_s\""), "{first}");
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    let stderr = ends_ok(child);
     assert!(stderr.is_empty(), "{stderr}");
 
     // The list is short; its reader is gone before the command starts.
-    let mut child = bin()
-        .args(["sim", "--list"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(bin().args(["sim", "--list"]));
     drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    let stderr = ends_ok(child);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
