@@ -177,8 +177,10 @@ pub fn tracked_warnings(
 }
 
 /// A track followed a target when it was assigned to it for at least this share of its
-/// assigned steps (or more than to any other): two drones flying closer than the radar
-/// resolves share one track, and its alert warns of both.
+/// assigned steps (or more than to any other), or stayed within the cut-off distance of
+/// it for at least this share of its reported steps: two drones flying closer than the
+/// radar resolves share one track, GOSPA assigns it to one of them at a time, and its
+/// alert warns of both.
 pub const FOLLOWED_SHARE: f64 = 0.25;
 
 /// The targets track `id` followed, each with the time from which it did.
@@ -190,20 +192,28 @@ fn followed(report: &RunReport, id: u64) -> Vec<(usize, f64)> {
             .into_iter()
             .collect();
     };
-    let total: usize = h.on_target.values().map(|o| o.steps).sum();
-    h.on_target
-        .iter()
-        .filter_map(|(&target, o)| {
-            // A track is taken to have followed its main target from its start (its
-            // first plots may lie beyond the scoring cut-off from it); another target
-            // only from when it was assigned to it.
-            if Some(target) == dominant {
-                Some((target, f64::NEG_INFINITY))
-            } else {
-                (o.steps as f64 >= FOLLOWED_SHARE * total as f64).then_some((target, o.first_s))
-            }
-        })
-        .collect()
+    let mut since: std::collections::BTreeMap<usize, f64> = Default::default();
+    let mut follow = |target: usize, from_s: f64| {
+        let e = since.entry(target).or_insert(from_s);
+        *e = e.min(from_s);
+    };
+    let assigned: usize = h.on_target.values().map(|o| o.steps).sum();
+    for (&target, o) in &h.on_target {
+        // A track is taken to have followed its main target from its start (its
+        // first plots may lie beyond the scoring cut-off from it); another target
+        // only from when it was assigned to it.
+        if Some(target) == dominant {
+            follow(target, f64::NEG_INFINITY);
+        } else if o.steps as f64 >= FOLLOWED_SHARE * assigned as f64 {
+            follow(target, o.first_s);
+        }
+    }
+    for (&target, n) in &h.near {
+        if n.steps > 0 && n.steps as f64 >= FOLLOWED_SHARE * h.steps as f64 {
+            follow(target, n.first_s);
+        }
+    }
+    since.into_iter().collect()
 }
 
 /// Scores alerts: each alert belongs to the targets its tracks followed (see

@@ -16,8 +16,8 @@ pub use border::{
 };
 pub use classes::{score_classes, ClassScores, DRONE_CLASSES};
 pub use run::{
-    evaluate_run, RunParams, RunReport, Step, TargetContinuity, TrackHistory, TrackOnTarget,
-    TrackSample, TruthSample,
+    evaluate_run, RunParams, RunReport, Step, TargetContinuity, TrackHistory, TrackNear,
+    TrackOnTarget, TrackSample, TruthSample,
 };
 
 /// Errors from evaluation.

@@ -115,6 +115,21 @@ pub struct TrackHistory {
     pub last_s: f64,
     /// Per target it was assigned to.
     pub on_target: BTreeMap<usize, TrackOnTarget>,
+    /// Scored steps the track was reported in.
+    pub steps: usize,
+    /// Per target that was within the cut-off distance of it, assigned or not.
+    pub near: BTreeMap<usize, TrackNear>,
+}
+
+/// The steps one target spent within the cut-off distance of one track. Two drones
+/// closer together than the sensors resolve share a track that GOSPA can assign to
+/// only one of them at a time; nearness says the track was on both.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TrackNear {
+    /// First such step.
+    pub first_s: f64,
+    /// Steps.
+    pub steps: usize,
 }
 
 /// The whole report.
@@ -251,16 +266,26 @@ pub fn evaluate_run(
         for (a, b) in pairs {
             assigned[a] = Some(b);
         }
-        for &i in ki {
+        for (b, &i) in ki.iter().enumerate() {
             let h = report
                 .tracks
                 .entry(tracks[i].track)
                 .or_insert(TrackHistory {
                     first_s: t,
                     last_s: t,
-                    on_target: BTreeMap::new(),
+                    ..Default::default()
                 });
             h.last_s = t;
+            h.steps += 1;
+            for (&j, there) in ti.iter().zip(&tp) {
+                if crate::dist(&kp[b], there) < params.metric.c {
+                    let n = h.near.entry(truth[j].target).or_insert(TrackNear {
+                        first_s: t,
+                        steps: 0,
+                    });
+                    n.steps += 1;
+                }
+            }
         }
         for (a, &i) in ti.iter().enumerate() {
             let s = &truth[i];

@@ -242,6 +242,58 @@ fn a_shared_track_warns_of_every_target_it_followed() {
     assert_eq!((a.missed, a.false_alerts), (1, 1));
 }
 
+/// Two drones 50 m apart fly east side by side (target 0 at y = +25, target 1 at
+/// y = -25) from t = 0 to t = 20; one track flies between them, 10 m nearer target 1,
+/// so GOSPA assigns it to target 1 at every step and target 0 is never assigned. The
+/// track is within the 100 m cut-off of both at every step, so its alert at t = 5
+/// warns of both from t = 5: 95 s before their crossing at t = 100. Track 6 follows a
+/// bird (target 2) 175 m north of target 0 but dips to 65 m from target 0 (115 m from
+/// target 1) at t = 9, 10 and 11: 3 of its 20 steps, under a quarter, so it did not
+/// follow target 0 and its alert is false.
+#[test]
+fn a_track_between_two_unresolved_drones_warns_of_both() {
+    let mut truth_s = Vec::new();
+    let mut tracks = Vec::new();
+    for k in 0..20 {
+        let t = k as f64;
+        let x = 30.0 * t;
+        truth_s.push(truth(t, 0, x, 25.0));
+        truth_s.push(truth(t, 1, x, -25.0));
+        truth_s.push(truth(t, 2, x, 200.0));
+        tracks.push(track(t, 5, x, -10.0));
+        let dip = (9..=11).contains(&k);
+        tracks.push(track(t, 6, x, if dip { 90.0 } else { 200.0 }));
+    }
+    let report = evaluate_run(&truth_s, &tracks, P).unwrap();
+    let h = &report.tracks[&5];
+    assert_eq!(h.steps, 20);
+    assert!(!h.on_target.contains_key(&0));
+    assert_eq!(h.on_target[&1].steps, 20);
+    assert_eq!((h.near[&0].first_s, h.near[&0].steps), (0.0, 20));
+    let h6 = &report.tracks[&6];
+    assert_eq!(h6.on_target[&0].steps, 3);
+    assert_eq!(h6.near[&0].steps, 3);
+    assert_eq!(report.dominant_target[&6].0, 2);
+    let crossings: Vec<Crossing> = (0..2)
+        .map(|target| Crossing {
+            target,
+            time_s: 100.0,
+            possible_warning_s: None,
+        })
+        .collect();
+    let a = score_alerts(
+        &[alert(5.0, &[5]), alert(10.0, &[6])],
+        &report,
+        &crossings,
+        &[true, true, false],
+        3600.0,
+        100_000.0,
+    );
+    let warnings: Vec<Option<f64>> = a.crossings.iter().map(|c| c.1).collect();
+    assert_eq!(warnings, vec![Some(95.0), Some(95.0)]);
+    assert_eq!((a.missed, a.false_alerts), (0, 1));
+}
+
 /// What the sensors allowed, by hand. Border along the x axis, ours north. Target 0
 /// flies north at 10 m/s from y = -1000 (t = 0) and crosses at t = 100; it is
 /// detectable from t = 20 by a sensor looking every 5 s: possible warning
