@@ -257,7 +257,10 @@ impl Tracker {
             tracks: Vec::new(),
             briefs: Vec::new(),
             fresh_from: 0,
-            seeds: SeedStore::new(cfg.initiation.max_speed_mps * cfg.initiation.window_s),
+            // Cells twice the farthest a new target can go in the pairing window: a
+            // query's disc (that reach plus the plots' spread) then spans two or three
+            // cells a side rather than three or four.
+            seeds: SeedStore::new(2.0 * cfg.initiation.max_speed_mps * cfg.initiation.window_s),
             bearing_seeds: Vec::new(),
             in_order: VecDeque::new(),
             pending: BinaryHeap::new(),
