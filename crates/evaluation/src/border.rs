@@ -209,7 +209,7 @@ fn followed(report: &RunReport, id: u64) -> Vec<(usize, f64)> {
         }
     }
     for (&target, n) in &h.near {
-        if n.steps > 0 && n.steps as f64 >= FOLLOWED_SHARE * h.steps as f64 {
+        if n.steps as f64 >= FOLLOWED_SHARE * h.steps as f64 {
             follow(target, n.first_s);
         }
     }
