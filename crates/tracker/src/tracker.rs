@@ -166,8 +166,49 @@ struct Scratch {
 /// The buffers of [`Tracker::initiate`].
 #[derive(Debug, Clone, Default)]
 struct InitiationScratch {
-    new_seeds: Vec<Seed>,
+    plots: Vec<FreePlot>,
+    /// Indices into `plots`, in the seed store's chunk order.
+    order: Vec<u32>,
+    queries: Vec<Query>,
+    /// Every plot's candidate seeds, one run each, newest first.
     near: Vec<SeedRef>,
+    /// Each plot's run in `near`.
+    ranges: Vec<(u32, u32)>,
+    /// The new seeds in chunk order.
+    grouped: Vec<Seed>,
+}
+
+/// A position detection no track claimed: a second point for a seed, or a new seed.
+#[derive(Debug, Clone)]
+struct FreePlot {
+    /// Its index in the batch.
+    item: u32,
+    /// It as a seed, numbered when it becomes one ([`NO_SEED`] until then).
+    seed: Seed,
+    sigma_m: f64,
+}
+
+/// The number of a free plot that has not become a seed.
+const NO_SEED: u64 = u64::MAX;
+
+/// What a free plot's query for seeds reads.
+#[derive(Debug, Clone, Copy)]
+struct Query {
+    plot: u32,
+    x_m: f64,
+    y_m: f64,
+    sigma_m: f64,
+    coop_id: u64,
+}
+
+/// The speed a seed may have been left at: a cooperative report and a seed with the
+/// same id are one object and may pair at an aircraft's speed.
+fn seed_vmax(vmax: f64, query_vmax: f64, coop_id: u64, seed_coop_id: u64) -> f64 {
+    if coop_id != 0 && seed_coop_id == coop_id {
+        query_vmax
+    } else {
+        vmax
+    }
 }
 
 /// Everything known about one detection in a batch.
@@ -257,10 +298,11 @@ impl Tracker {
             tracks: Vec::new(),
             briefs: Vec::new(),
             fresh_from: 0,
-            // Cells twice the farthest a new target can go in the pairing window: a
-            // query's disc (that reach plus the plots' spread) then spans two or three
-            // cells a side rather than three or four.
-            seeds: SeedStore::new(2.0 * cfg.initiation.max_speed_mps * cfg.initiation.window_s),
+            // Cells four times the farthest a new target can go in the pairing window:
+            // a query's disc (that reach plus the plots' spread) then spans one or two
+            // cells a side, and a cell's chain is short. (Twice as far was no faster on
+            // the scale benchmark.)
+            seeds: SeedStore::new(4.0 * cfg.initiation.max_speed_mps * cfg.initiation.window_s),
             bearing_seeds: Vec::new(),
             in_order: VecDeque::new(),
             pending: BinaryHeap::new(),
@@ -1135,11 +1177,23 @@ impl Tracker {
         free: &[usize],
         buffers: &mut InitiationScratch,
     ) {
-        let InitiationScratch { new_seeds, near } = buffers;
-        let ic = self.cfg.initiation.clone();
-        let mg = self.cfg.management.clone();
-        let vmax = ic.max_speed_mps;
-        self.seeds.sweep(t, ic.window_s);
+        let InitiationScratch {
+            plots,
+            order,
+            queries,
+            near,
+            ranges,
+            grouped,
+        } = buffers;
+        let ic = &self.cfg.initiation;
+        let (vmax, window_s) = (ic.max_speed_mps, ic.window_s);
+        let coop_vmax = vmax.max(ic.max_cooperative_speed_mps);
+        let (min_crossing_rad, assumed_height_m) = (
+            ic.bearing_min_crossing_deg.to_radians(),
+            ic.assumed_height_m,
+        );
+        let bearing_log_odds = self.cfg.management.bearing_initial_log_odds;
+        self.seeds.sweep(t, window_s);
         self.bearing_seeds
             .retain(|s| !s.used && t - s.time_s <= ic.bearing_window_s);
         let hvar = ic.unmeasured_height_sigma_m * ic.unmeasured_height_sigma_m;
@@ -1147,147 +1201,207 @@ impl Tracker {
             unmeasured_height_var_m2: hvar,
             assumed_height_m: ic.assumed_height_m,
         };
-        let b_ft = mg.clutter_density_per_m2;
-        let first_point = (mg.new_target_density_per_m2 / b_ft).ln();
-        let pd = self.sensor(sensor).pd;
-        new_seeds.clear();
-        for &di in free {
+        let b_ft = self.cfg.management.clutter_density_per_m2;
+        let first_point = (self.cfg.management.new_target_density_per_m2 / b_ft).ln();
+        let ctx = self.sensor(sensor);
+
+        // First every position plot's candidate seeds, asked in the store's chunk order
+        // so that each chunk is read about once (see `seeds`); then the pairing, in the
+        // batch's own order, skipping seeds an earlier plot of the batch took; then the
+        // new seeds, numbered in the batch's order and added in chunk order. A plot is
+        // given exactly the candidates it would find if it asked in turn, less those
+        // taken, so the order of asking changes nothing.
+        plots.clear();
+        plots.extend(free.iter().filter_map(|&di| {
             let item = &items[di];
-            match (item.position, item.model.position_covariance_site_m2(hvar)) {
-                (Some(p), Some(cov)) => {
-                    let sigma = item.model.horizontal_sigma_m().unwrap_or(0.0);
-                    let coop_id = crate::initiation::coop_id_hash(
-                        dets[item.det as usize]
-                            .attributes
-                            .as_deref()
-                            .and_then(|a| a.id.as_deref()),
-                    );
-                    // Two reports with one cooperative id are one object: they may pair
-                    // at an aircraft's speed.
-                    let query_vmax = if coop_id != 0 {
-                        vmax.max(ic.max_cooperative_speed_mps)
-                    } else {
-                        vmax
-                    };
-                    let vmax_of = |s: &Seed| {
-                        if coop_id != 0 && s.coop_id == coop_id {
-                            query_vmax
-                        } else {
-                            vmax
-                        }
-                    };
-                    near.clear();
-                    self.seeds.near(
-                        p.x,
-                        p.y,
-                        query_vmax * ic.window_s + 4.0 * sigma,
-                        t,
-                        ic.window_s,
-                        near,
-                    );
-                    // Pair with the closest-in-time seeds that a target could have come
-                    // from; at most a few, so a dense clutter patch cannot explode.
-                    let seeds = &self.seeds;
-                    near.retain(|&r| {
-                        seeds.get(r).is_some_and(|s| {
-                            let dt = t - s.time_s;
-                            let reach = vmax_of(s) * dt + 3.0 * (2.0f64).sqrt() * sigma;
-                            dt > 0.0
-                                && (p.x - s.position_m.x).powi(2) + (p.y - s.position_m.y).powi(2)
-                                    <= reach * reach
-                        })
-                    });
-                    // Newest first, then in creation order.
-                    near.sort_unstable_by(|a, b| {
-                        b.time_s.total_cmp(&a.time_s).then(a.seq.cmp(&b.seq))
-                    });
-                    let mut started = 0;
-                    for &si in near.iter() {
-                        // `near` lists each live seed once, so none is used yet.
-                        let Some(&s) = self.seeds.get(si) else {
-                            continue;
-                        };
-                        let dt = t - s.time_s;
-                        let reach = vmax_of(&s) * dt + 3.0 * (2.0f64).sqrt() * sigma;
-                        let g = two_point(&s, &p, &cov, item.model.measures_height(), dt, &tp);
-                        // Second point's evidence: it fell inside the disc a target from
-                        // the seed could reach, against clutter spread uniformly.
-                        let area = std::f64::consts::PI * reach * reach;
-                        let lo = first_point + (pd / (area * b_ft)).ln();
-                        let kind = self.sensor(sensor).kind;
-                        self.start_track(
-                            t,
-                            g,
-                            lo,
-                            item.model.measures_height() || s.has_height,
-                            Some((sensor, kind, dets[item.det as usize].attributes.as_deref())),
-                        );
-                        self.seeds.mark_used(si);
-                        started += 1;
-                        if started >= 2 {
-                            break;
-                        }
-                    }
-                    if started == 0 {
-                        new_seeds.push(Seed {
-                            time_s: t,
-                            position_m: p,
-                            cov_m2: cov,
-                            has_height: item.model.measures_height(),
-                            used: false,
-                            seq: 0,
-                            coop_id,
-                        });
-                    }
-                }
-                _ => {
-                    let Some(b) = BearingSeed::from_model(t, sensor, &item.model) else {
-                        continue;
-                    };
-                    let mut started = false;
-                    // Each sensor's own instrumented range, when it states one.
-                    let reach = |tr: &Self, i: SensorIndex| {
-                        tr.sensor(i)
-                            .max_range_m
-                            .unwrap_or(f64::INFINITY)
-                            .min(ic.bearing_max_range_m)
-                    };
-                    let reach_b = reach(self, sensor);
-                    for k in 0..self.bearing_seeds.len() {
-                        let other = self.bearing_seeds[k];
-                        if other.used || other.sensor == sensor {
-                            continue;
-                        }
-                        if let Some(g) = cross_bearings(
-                            &b,
-                            &other,
-                            [reach_b, reach(self, other.sensor)],
-                            ic.bearing_min_crossing_deg.to_radians(),
-                            ic.assumed_height_m,
-                            hvar,
-                            vmax,
-                        ) {
-                            let kind = self.sensor(sensor).kind;
-                            self.start_track(
-                                t,
-                                g,
-                                mg.bearing_initial_log_odds,
-                                b.elevation_rad.is_some() || other.elevation_rad.is_some(),
-                                Some((sensor, kind, dets[item.det as usize].attributes.as_deref())),
-                            );
-                            self.bearing_seeds[k].used = true;
-                            started = true;
-                            break;
-                        }
-                    }
-                    if !started {
-                        self.bearing_seeds.push(b);
-                    }
+            let p = item.position?;
+            let cov = item.model.position_covariance_site_m2(hvar)?;
+            let sigma = item.model.horizontal_sigma_m().unwrap_or(0.0);
+            let coop_id = crate::initiation::coop_id_hash(
+                dets[item.det as usize]
+                    .attributes
+                    .as_deref()
+                    .and_then(|a| a.id.as_deref()),
+            );
+            Some(FreePlot {
+                item: di as u32,
+                seed: Seed {
+                    time_s: t,
+                    position_m: p,
+                    cov_m2: cov,
+                    has_height: item.model.measures_height(),
+                    used: false,
+                    seq: NO_SEED,
+                    coop_id,
+                },
+                sigma_m: sigma,
+            })
+        }));
+        self.seeds.locality_order(
+            plots
+                .iter()
+                .map(|p| (p.seed.position_m.x, p.seed.position_m.y)),
+            order,
+        );
+        // Gathered in a loop of its own, whose reads can all be in flight at once.
+        queries.clear();
+        queries.extend(order.iter().filter_map(|&k| {
+            let plot = plots.get(k as usize)?;
+            Some(Query {
+                plot: k,
+                x_m: plot.seed.position_m.x,
+                y_m: plot.seed.position_m.y,
+                sigma_m: plot.sigma_m,
+                coop_id: plot.seed.coop_id,
+            })
+        }));
+        near.clear();
+        ranges.clear();
+        ranges.resize(plots.len(), (0, 0));
+        for q in queries.iter() {
+            let (x, y, sigma, coop_id) = (q.x_m, q.y_m, q.sigma_m, q.coop_id);
+            let query_vmax = if coop_id != 0 { coop_vmax } else { vmax };
+            let start = near.len();
+            self.seeds
+                .near(x, y, query_vmax * window_s + 4.0 * sigma, t, window_s, near);
+            // Only seeds a target could have come from.
+            let mut kept = start;
+            for i in start..near.len() {
+                let r = near[i];
+                let dt = t - r.time_s;
+                let reach = seed_vmax(vmax, query_vmax, coop_id, r.coop_id) * dt
+                    + 3.0 * (2.0f64).sqrt() * sigma;
+                if dt > 0.0 && (x - r.x_m).powi(2) + (y - r.y_m).powi(2) <= reach * reach {
+                    near[kept] = r;
+                    kept += 1;
                 }
             }
+            near.truncate(kept);
+            // Newest first, then in creation order.
+            near[start..]
+                .sort_unstable_by(|a, b| b.time_s.total_cmp(&a.time_s).then(a.seq.cmp(&b.seq)));
+            if let Some(r) = ranges.get_mut(q.plot as usize) {
+                *r = (start as u32, kept as u32);
+            }
         }
-        for s in new_seeds.drain(..) {
-            self.seeds.push(s);
+
+        let mut next_plot = 0;
+        for &di in free {
+            let item = &items[di];
+            if let Some(plot) = plots.get_mut(next_plot).filter(|p| p.item as usize == di) {
+                let (lo, hi) = ranges.get(next_plot).copied().unwrap_or((0, 0));
+                next_plot += 1;
+                let p = plot.seed.position_m;
+                let coop_id = plot.seed.coop_id;
+                let query_vmax = if coop_id != 0 { coop_vmax } else { vmax };
+                // Pair with the closest-in-time seeds that a target could have come
+                // from; at most a few, so a dense clutter patch cannot explode.
+                let mut started = 0;
+                for r in near.get(lo as usize..hi as usize).unwrap_or_default() {
+                    let Some(&s) = self.seeds.get(r) else {
+                        continue;
+                    };
+                    if s.used {
+                        continue;
+                    }
+                    let dt = t - s.time_s;
+                    let reach = seed_vmax(vmax, query_vmax, coop_id, s.coop_id) * dt
+                        + 3.0 * (2.0f64).sqrt() * plot.sigma_m;
+                    let g = two_point(
+                        &s,
+                        &p,
+                        &plot.seed.cov_m2,
+                        item.model.measures_height(),
+                        dt,
+                        &tp,
+                    );
+                    // Second point's evidence: it fell inside the disc a target from
+                    // the seed could reach, against clutter spread uniformly.
+                    let area = std::f64::consts::PI * reach * reach;
+                    let lo = first_point + (ctx.pd / (area * b_ft)).ln();
+                    self.start_track(
+                        t,
+                        g,
+                        lo,
+                        item.model.measures_height() || s.has_height,
+                        Some((
+                            sensor,
+                            ctx.kind,
+                            dets[item.det as usize].attributes.as_deref(),
+                        )),
+                    );
+                    self.seeds.mark_used(r);
+                    started += 1;
+                    if started >= 2 {
+                        break;
+                    }
+                }
+                if started == 0 {
+                    plot.seed.seq = self.seeds.number();
+                }
+                continue;
+            }
+            if item.position.is_some() {
+                // A position without a covariance: nothing to start from.
+                continue;
+            }
+            let Some(b) = BearingSeed::from_model(t, sensor, &item.model) else {
+                continue;
+            };
+            let mut started = false;
+            // Each sensor's own instrumented range, when it states one.
+            let reach = |tr: &Self, i: SensorIndex| {
+                tr.sensor(i)
+                    .max_range_m
+                    .unwrap_or(f64::INFINITY)
+                    .min(tr.cfg.initiation.bearing_max_range_m)
+            };
+            let reach_b = reach(self, sensor);
+            for k in 0..self.bearing_seeds.len() {
+                let other = self.bearing_seeds[k];
+                if other.used || other.sensor == sensor {
+                    continue;
+                }
+                if let Some(g) = cross_bearings(
+                    &b,
+                    &other,
+                    [reach_b, reach(self, other.sensor)],
+                    min_crossing_rad,
+                    assumed_height_m,
+                    hvar,
+                    vmax,
+                ) {
+                    self.start_track(
+                        t,
+                        g,
+                        bearing_log_odds,
+                        b.elevation_rad.is_some() || other.elevation_rad.is_some(),
+                        Some((
+                            sensor,
+                            ctx.kind,
+                            dets[item.det as usize].attributes.as_deref(),
+                        )),
+                    );
+                    self.bearing_seeds[k].used = true;
+                    started = true;
+                    break;
+                }
+            }
+            if !started {
+                self.bearing_seeds.push(b);
+            }
+        }
+        // The new seeds, gathered in chunk order in a loop of their own.
+        grouped.clear();
+        grouped.extend(
+            order
+                .iter()
+                .filter_map(|&k| plots.get(k as usize))
+                .filter(|p| p.seed.seq != NO_SEED)
+                .map(|p| p.seed),
+        );
+        for &s in grouped.iter() {
+            self.seeds.push_numbered(s);
         }
     }
 
