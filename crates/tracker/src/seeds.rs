@@ -1,17 +1,18 @@
 //! Unpaired position detections waiting for a second one.
 //!
-//! Space is cut into square chunks of cells, and each chunk keeps its own seeds in the
-//! order they arrived, which is time order (batches are processed in time order), so
-//! those too old to pair leave from the front; a queue of (time, chunk) says which
-//! chunks have seeds to let go, and no batch pays for a pass over the others. A chunk
-//! holds, per cell, its newest seed, and each seed the one before it in its cell: a
-//! query follows those chains for the cells its disc touches. A cell empties when its
-//! newest seed leaves and a chunk goes when its last seed does, so the store stays in
-//! proportion to the seeds that can still pair, not to the area clutter has ever
-//! fallen on.
+//! Space is cut into square chunks of cells, and each chunk keeps compact slots for its
+//! own seeds (position, time, links) in the order they arrived, which is time order
+//! (batches are processed in time order), so those too old to pair leave from the
+//! front; a queue of (time, chunk) says which chunks have seeds to let go, and no batch
+//! pays for a pass over the others. A chunk holds, per cell, its newest seed, and each
+//! seed the one before it in its cell: a query follows those chains for the cells its
+//! disc touches. A cell empties when its newest seed leaves and a chunk goes when its
+//! last seed does, so the store stays in proportion to the seeds that can still pair,
+//! not to the area clutter has ever fallen on. What only a pairing reads (covariance,
+//! height) stays in one queue in creation order, which leaves from the front too.
 //!
-//! Keeping a chunk's seeds together is what makes it fast: a batch asks its queries
-//! and adds its seeds in chunk order ([`SeedStore::locality_order`]), so each chunk
+//! Keeping a chunk's slots together is what makes it fast: a batch asks its queries
+//! and places its seeds in chunk order ([`SeedStore::locality_order`]), so each chunk
 //! is read from memory about once per batch. With the seeds in one queue for the whole
 //! store and a map entry per cell, every query cost several cache misses, and the
 //! scale benchmark (100,000 clutter plots a scan) spent a third of its time on them.
@@ -48,6 +49,16 @@ pub(crate) struct SeedRef {
     pub coop_id: u64,
 }
 
+/// Where to place a seed and what a query reads of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placement {
+    pub seq: u64,
+    pub x_m: f64,
+    pub y_m: f64,
+    pub time_s: f64,
+    pub coop_id: u64,
+}
+
 /// What a query reads of a seed.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -68,7 +79,6 @@ struct Slot {
 struct Chunk {
     heads: Box<[u64; CHUNK_CELLS]>,
     slots: VecDeque<Slot>,
-    seeds: VecDeque<Seed>,
     base: u64,
     /// The time of this chunk's latest entry in the leaving queue.
     queued_s: f64,
@@ -79,7 +89,6 @@ impl Chunk {
         Self {
             heads: Box::new([NONE; CHUNK_CELLS]),
             slots: VecDeque::new(),
-            seeds: VecDeque::new(),
             base: 0,
             queued_s: f64::NEG_INFINITY,
         }
@@ -99,8 +108,11 @@ pub(crate) struct SeedStore {
     /// When each chunk was given seeds, in time order: the chunks to look at when
     /// seeds of that time grow too old.
     leaving: VecDeque<(f64, Key)>,
-    next_seq: u64,
-    held: usize,
+    /// Every seed in creation order, the front one numbered `ring_base`: what a
+    /// pairing reads (covariance, height) stays here, in the order a batch's plots come,
+    /// and only the chunks' compact slots are written in chunk order.
+    ring: VecDeque<Seed>,
+    ring_base: u64,
     grouping: Grouping,
 }
 
@@ -199,25 +211,38 @@ impl SeedStore {
         }
     }
 
-    /// The creation number for the next seed: seeds of one time pair in this order.
-    pub fn number(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq - 1
-    }
-
-    /// Adds one seed, numbering it now.
-    #[cfg(test)]
-    pub fn push(&mut self, mut s: Seed) {
-        s.seq = self.number();
-        self.push_numbered(s);
-    }
-
-    /// Adds a seed numbered by [`SeedStore::number`] (a non-finite position could never
-    /// be found, so it is not kept). A batch adds its seeds in
-    /// [`SeedStore::locality_order`].
-    pub fn push_numbered(&mut self, mut s: Seed) {
+    /// Numbers and keeps a seed (seeds of one time pair in this order), to be placed in
+    /// its chunk by [`SeedStore::place`]; a seed with a non-finite position could never
+    /// be found, so it is not kept (`None`).
+    pub fn add(&mut self, mut s: Seed) -> Option<u64> {
+        if !(s.position_m.x.is_finite() && s.position_m.y.is_finite()) {
+            return None;
+        }
+        s.seq = self.ring_base + self.ring.len() as u64;
         s.used = false;
-        let (x, y) = (s.position_m.x, s.position_m.y);
+        self.ring.push_back(s);
+        Some(s.seq)
+    }
+
+    /// Adds one seed (`add`, then `place`).
+    #[cfg(test)]
+    pub fn push(&mut self, s: Seed) {
+        if let Some(seq) = self.add(s) {
+            self.place(&Placement {
+                seq,
+                x_m: s.position_m.x,
+                y_m: s.position_m.y,
+                time_s: s.time_s,
+                coop_id: s.coop_id,
+            });
+        }
+    }
+
+    /// Makes a seed [`SeedStore::add`] kept findable, from what a query reads of it
+    /// (which the caller has at hand in chunk order: a batch places its seeds in
+    /// [`SeedStore::locality_order`]).
+    pub fn place(&mut self, p: &Placement) {
+        let (x, y) = (p.x_m, p.y_m);
         if !(x.is_finite() && y.is_finite()) {
             return;
         }
@@ -231,27 +256,25 @@ impl SeedStore {
         let local = chunk.base + chunk.slots.len() as u64;
         let prev = std::mem::replace(&mut chunk.heads[i], local);
         // Written so that a NaN time is queued too.
-        if !(s.time_s <= chunk.queued_s) {
-            chunk.queued_s = s.time_s;
-            self.leaving.push_back((s.time_s, key));
+        if !(p.time_s <= chunk.queued_s) {
+            chunk.queued_s = p.time_s;
+            self.leaving.push_back((p.time_s, key));
         }
         chunk.slots.push_back(Slot {
             x_m: x,
             y_m: y,
-            time_s: s.time_s,
-            coop_id: s.coop_id,
-            seq: s.seq,
+            time_s: p.time_s,
+            coop_id: p.coop_id,
+            seq: p.seq,
             prev,
             used: false,
         });
-        chunk.seeds.push_back(s);
-        self.held += 1;
     }
 
     /// Seeds held (some may be used until they leave).
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.held
+        self.ring.len()
     }
 
     /// Cells and chunks held.
@@ -292,9 +315,7 @@ impl SeedStore {
                     chunk.heads[i] = NONE;
                 }
                 chunk.slots.pop_front();
-                chunk.seeds.pop_front();
                 chunk.base += 1;
-                self.held -= 1;
             }
             if chunk.slots.is_empty() {
                 if let Some(mut c) = self.chunks.remove(&key) {
@@ -306,6 +327,10 @@ impl SeedStore {
                     }
                 }
             }
+        }
+        while self.ring.front().is_some_and(|s| gone(s.time_s)) {
+            self.ring.pop_front();
+            self.ring_base += 1;
         }
     }
 
@@ -379,8 +404,8 @@ impl SeedStore {
 
     /// The seed a reference names, while it is held.
     pub fn get(&self, r: &SeedRef) -> Option<&Seed> {
-        let chunk = self.chunks.get(&r.chunk)?;
-        chunk.seeds.get(chunk.index(r.local)?)
+        self.ring
+            .get(usize::try_from(r.seq.checked_sub(self.ring_base)?).ok()?)
     }
 
     pub fn mark_used(&mut self, r: &SeedRef) {
@@ -393,7 +418,12 @@ impl SeedStore {
         if let Some(s) = chunk.slots.get_mut(i) {
             s.used = true;
         }
-        if let Some(s) = chunk.seeds.get_mut(i) {
+        if let Some(s) = r
+            .seq
+            .checked_sub(self.ring_base)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.ring.get_mut(i))
+        {
             s.used = true;
         }
     }

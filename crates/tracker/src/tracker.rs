@@ -3,7 +3,7 @@ use crate::{
     config::{AssociationMethod, MotionKind, TrackerConfig},
     existence,
     initiation::{cross_bearings, two_point, BearingSeed, Seed, TwoPoint},
-    seeds::{SeedRef, SeedStore},
+    seeds::{Placement, SeedRef, SeedStore},
     track::{Brief, Track},
     TrackerError,
 };
@@ -174,8 +174,8 @@ struct InitiationScratch {
     near: Vec<SeedRef>,
     /// Each plot's run in `near`.
     ranges: Vec<(u32, u32)>,
-    /// The new seeds in chunk order.
-    grouped: Vec<Seed>,
+    /// Each plot's seed number, [`NO_SEED`] while it has none.
+    seq_of: Vec<u64>,
 }
 
 /// A position detection no track claimed: a second point for a seed, or a new seed.
@@ -183,7 +183,7 @@ struct InitiationScratch {
 struct FreePlot {
     /// Its index in the batch.
     item: u32,
-    /// It as a seed, numbered when it becomes one ([`NO_SEED`] until then).
+    /// It as a seed.
     seed: Seed,
     sigma_m: f64,
 }
@@ -1183,7 +1183,7 @@ impl Tracker {
             queries,
             near,
             ranges,
-            grouped,
+            seq_of,
         } = buffers;
         let ic = &self.cfg.initiation;
         let (vmax, window_s) = (ic.max_speed_mps, ic.window_s);
@@ -1231,7 +1231,7 @@ impl Tracker {
                     cov_m2: cov,
                     has_height: item.model.measures_height(),
                     used: false,
-                    seq: NO_SEED,
+                    seq: 0,
                     coop_id,
                 },
                 sigma_m: sigma,
@@ -1258,6 +1258,8 @@ impl Tracker {
         near.clear();
         ranges.clear();
         ranges.resize(plots.len(), (0, 0));
+        seq_of.clear();
+        seq_of.resize(plots.len(), NO_SEED);
         for q in queries.iter() {
             let (x, y, sigma, coop_id) = (q.x_m, q.y_m, q.sigma_m, q.coop_id);
             let query_vmax = if coop_id != 0 { coop_vmax } else { vmax };
@@ -1337,7 +1339,11 @@ impl Tracker {
                     }
                 }
                 if started == 0 {
-                    plot.seed.seq = self.seeds.number();
+                    if let (Some(seq), Some(slot)) =
+                        (self.seeds.add(plot.seed), seq_of.get_mut(next_plot - 1))
+                    {
+                        *slot = seq;
+                    }
                 }
                 continue;
             }
@@ -1391,17 +1397,17 @@ impl Tracker {
                 self.bearing_seeds.push(b);
             }
         }
-        // The new seeds, gathered in chunk order in a loop of their own.
-        grouped.clear();
-        grouped.extend(
-            order
-                .iter()
-                .filter_map(|&k| plots.get(k as usize))
-                .filter(|p| p.seed.seq != NO_SEED)
-                .map(|p| p.seed),
-        );
-        for &s in grouped.iter() {
-            self.seeds.push_numbered(s);
+        // The new seeds placed in chunk order, from what the queries read of them.
+        for q in queries.iter() {
+            if let Some(&seq) = seq_of.get(q.plot as usize).filter(|&&s| s != NO_SEED) {
+                self.seeds.place(&Placement {
+                    seq,
+                    x_m: q.x_m,
+                    y_m: q.y_m,
+                    time_s: t,
+                    coop_id: q.coop_id,
+                });
+            }
         }
     }
 
