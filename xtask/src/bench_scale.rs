@@ -61,7 +61,9 @@ pub fn run(a: Args) -> Result<()> {
     let mut cfg = TrackerConfig::default();
     cfg.motion.model = tracker::MotionKind::Cv;
     cfg.management.pd = pd;
-    cfg.management.clutter_density_per_m2 = a.clutter as f64 / (a.side_m * a.side_m);
+    // The tracker needs a positive clutter density even when none is simulated: one
+    // plot per scan over the square stands in for none.
+    cfg.management.clutter_density_per_m2 = a.clutter.max(1) as f64 / (a.side_m * a.side_m);
     cfg.initiation.max_speed_mps = 60.0;
     cfg.initiation.window_s = 1.5;
     cfg.timing.reorder_window_s = 0.0;
