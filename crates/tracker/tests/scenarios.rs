@@ -457,6 +457,33 @@ fn unmeasured_height_is_held_at_its_prior() {
     assert_eq!((r.position_cov_m2[2], r.position_cov_m2[4]), (0.0, 0.0));
 }
 
+/// Plots of one batch that could pair with the same seed: the first in the batch's own
+/// order takes it, whichever part of space each lies in (the initiator asks for
+/// candidates in the seed store's spatial order, but must decide in the batch's).
+/// A seed S at the origin at 0 s; at 1 s, A 50 m east and B 50 m west (cells end at
+/// x = 0, so B's part of space comes first); at 2 s, C 100 m west, which only a seed
+/// left by B can pair with (S has aged out of the 1.5 s window, A is 150 m away). With
+/// A first, A pairs with S, B is left a seed and C pairs with it: two tracks started.
+/// With B first, B pairs with S, A is left a seed too far from C: one.
+#[test]
+fn the_first_plot_in_a_batch_takes_a_contested_seed() {
+    let started = |a_first: bool| {
+        let mut cfg = cv_config();
+        cfg.initiation.max_speed_mps = 60.0;
+        cfg.initiation.window_s = 1.5;
+        let mut tracker = Tracker::new(cfg, None, &SensorTable::new()).unwrap();
+        let (a, b) = (cart(1.0, 50.0, 0.0, 5.0), cart(1.0, -50.0, 0.0, 5.0));
+        let batch = if a_first { [a, b] } else { [b, a] };
+        let mut dets = vec![cart(0.0, 0.0, 0.0, 5.0)];
+        dets.extend(batch);
+        dets.push(cart(2.0, -100.0, 0.0, 5.0));
+        run(&mut tracker, dets);
+        tracker.stats().tracks_started
+    };
+    assert_eq!(started(true), 2);
+    assert_eq!(started(false), 1);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     /// Whatever the input (duplicate times, far-away or overlapping points, any order),
