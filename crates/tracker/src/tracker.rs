@@ -28,8 +28,9 @@ use std::{
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
-    /// The detection is older than the reorder window allows.
-    #[error("detection at {time_s} s is older than the last processed time {processed_s} s (reorder window {window_s} s)")]
+    /// The detection came after its time was processed: it is no later than the last
+    /// time processed (which a detection at the same time also misses).
+    #[error("detection at {time_s} s came after time {processed_s} s was processed, too late to use; a reorder window longer than {window_s} s would wait for it")]
     TooOld {
         /// Its time.
         time_s: f64,
