@@ -15,6 +15,17 @@ fn alert(time_s: f64, tracks: &[u64]) -> Alert {
     }
 }
 
+/// Targets `0..n` each crossing at 100 s, with no possible-warning figure.
+fn crossings_at_100_s(n: usize) -> Vec<Crossing> {
+    (0..n)
+        .map(|target| Crossing {
+            target,
+            time_s: 100.0,
+            possible_warning_s: None,
+        })
+        .collect()
+}
+
 fn truth(t: f64, target: usize, x: f64, y: f64) -> TruthSample {
     TruthSample {
         time_s: t,
@@ -221,13 +232,7 @@ fn a_shared_track_warns_of_every_target_it_followed() {
     h8.on_target.insert(2, on(0.0, 10));
     h8.on_target.insert(3, on(10.0, 90));
     report.tracks.insert(8, h8);
-    let crossings: Vec<Crossing> = (0..3)
-        .map(|target| Crossing {
-            target,
-            time_s: 100.0,
-            possible_warning_s: None,
-        })
-        .collect();
+    let crossings = crossings_at_100_s(3);
     let alerts = [alert(20.0, &[7]), alert(5.0, &[8])];
     let a = score_alerts(
         &alerts,
@@ -274,13 +279,7 @@ fn a_track_between_two_unresolved_drones_warns_of_both() {
     assert_eq!(h6.on_target[&0].steps, 3);
     assert_eq!(h6.near[&0].steps, 3);
     assert_eq!(report.dominant_target[&6].0, 2);
-    let crossings: Vec<Crossing> = (0..2)
-        .map(|target| Crossing {
-            target,
-            time_s: 100.0,
-            possible_warning_s: None,
-        })
-        .collect();
+    let crossings = crossings_at_100_s(2);
     let a = score_alerts(
         &[alert(5.0, &[5]), alert(10.0, &[6])],
         &report,
