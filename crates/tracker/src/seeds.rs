@@ -35,38 +35,30 @@ const CHUNK_CELLS: usize = 1 << (2 * CHUNK_BITS);
 
 type Key = (i64, i64);
 
+/// Where a seed is and what the pairing rule reads of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SeedPoint {
+    /// Creation order over the whole store: the tie-break between seeds of one time.
+    pub seq: u64,
+    pub x_m: f64,
+    pub y_m: f64,
+    pub time_s: f64,
+    pub coop_id: u64,
+}
+
 /// One seed: where it is kept, and what the pairing rule reads of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SeedRef {
     chunk: Key,
     /// Its number within its chunk.
     local: u64,
-    /// Creation order over the whole store: the tie-break between seeds of one time.
-    pub seq: u64,
-    pub time_s: f64,
-    pub x_m: f64,
-    pub y_m: f64,
-    pub coop_id: u64,
-}
-
-/// Where to place a seed and what a query reads of it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Placement {
-    pub seq: u64,
-    pub x_m: f64,
-    pub y_m: f64,
-    pub time_s: f64,
-    pub coop_id: u64,
+    pub point: SeedPoint,
 }
 
 /// What a query reads of a seed.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    x_m: f64,
-    y_m: f64,
-    time_s: f64,
-    coop_id: u64,
-    seq: u64,
+    point: SeedPoint,
     /// The seed (by its number in the chunk) added before this one in its cell, or
     /// [`NONE`].
     prev: u64,
@@ -95,7 +87,7 @@ impl Chunk {
     }
 
     fn index(&self, local: u64) -> Option<usize> {
-        usize::try_from(local.checked_sub(self.base)?).ok()
+        offset(local, self.base)
     }
 }
 
@@ -132,6 +124,16 @@ const MAX_SPARE: usize = 1024;
 /// A position far beyond any sector lands in an edge cell (the floor saturates).
 fn cell_of(v: f64, cell_m: f64) -> i64 {
     association::floor_i64(v / cell_m)
+}
+
+/// Where number `n` sits in a queue whose front is number `base`.
+fn offset(n: u64, base: u64) -> Option<usize> {
+    usize::try_from(n.checked_sub(base)?).ok()
+}
+
+/// The chunk of the cell at `(x, y)` and the cell's place in it.
+fn locate(x: f64, y: f64, cell_m: f64) -> (Key, usize) {
+    split(cell_of(x, cell_m), cell_of(y, cell_m))
 }
 
 /// A cell's chunk and its place in the chunk.
@@ -179,9 +181,8 @@ impl SeedStore {
         ids.clear();
         bucket_of.clear();
         for (x, y) in positions {
-            let (cx, cy) = (cell_of(x, self.cell_m), cell_of(y, self.cell_m));
             let next = ids.len() as u32;
-            bucket_of.push(*ids.entry(split(cx, cy).0).or_insert(next));
+            bucket_of.push(*ids.entry(locate(x, y, self.cell_m).0).or_insert(next));
         }
         keys.clear();
         keys.extend(ids.iter().map(|(&(kx, ky), &id)| ((ky, kx), id)));
@@ -228,7 +229,7 @@ impl SeedStore {
     #[cfg(test)]
     pub fn push(&mut self, s: Seed) {
         if let Some(seq) = self.add(s) {
-            self.place(&Placement {
+            self.place(SeedPoint {
                 seq,
                 x_m: s.position_m.x,
                 y_m: s.position_m.y,
@@ -241,13 +242,11 @@ impl SeedStore {
     /// Makes a seed [`SeedStore::add`] kept findable, from what a query reads of it
     /// (which the caller has at hand in chunk order: a batch places its seeds in
     /// [`SeedStore::locality_order`]).
-    pub fn place(&mut self, p: &Placement) {
-        let (x, y) = (p.x_m, p.y_m);
-        if !(x.is_finite() && y.is_finite()) {
+    pub fn place(&mut self, p: SeedPoint) {
+        if !(p.x_m.is_finite() && p.y_m.is_finite()) {
             return;
         }
-        let (cx, cy) = self.cell(x, y);
-        let (key, i) = split(cx, cy);
+        let (key, i) = locate(p.x_m, p.y_m, self.cell_m);
         let spare = &mut self.spare;
         let chunk = self
             .chunks
@@ -261,11 +260,7 @@ impl SeedStore {
             self.leaving.push_back((p.time_s, key));
         }
         chunk.slots.push_back(Slot {
-            x_m: x,
-            y_m: y,
-            time_s: p.time_s,
-            coop_id: p.coop_id,
-            seq: p.seq,
+            point: p,
             prev,
             used: false,
         });
@@ -302,14 +297,11 @@ impl SeedStore {
                 continue;
             };
             while let Some(&front) = chunk.slots.front() {
-                if !gone(front.time_s) {
+                let p = front.point;
+                if !gone(p.time_s) {
                     break;
                 }
-                let (cx, cy) = (
-                    cell_of(front.x_m, self.cell_m),
-                    cell_of(front.y_m, self.cell_m),
-                );
-                let (_, i) = split(cx, cy);
+                let (_, i) = locate(p.x_m, p.y_m, self.cell_m);
                 // The newest in its cell: every other seed of the cell has left already.
                 if chunk.heads[i] == chunk.base {
                     chunk.heads[i] = NONE;
@@ -351,16 +343,13 @@ impl SeedStore {
         }
         let r2 = radius_m * radius_m;
         let take = |key: Key, local: u64, s: &Slot, out: &mut Vec<SeedRef>| {
-            let (dx, dy) = (s.x_m - x, s.y_m - y);
-            if !s.used && t - s.time_s <= window_s && dx * dx + dy * dy <= r2 {
+            let p = s.point;
+            let (dx, dy) = (p.x_m - x, p.y_m - y);
+            if !s.used && t - p.time_s <= window_s && dx * dx + dy * dy <= r2 {
                 out.push(SeedRef {
                     chunk: key,
                     local,
-                    seq: s.seq,
-                    time_s: s.time_s,
-                    x_m: s.x_m,
-                    y_m: s.y_m,
-                    coop_id: s.coop_id,
+                    point: p,
                 });
             }
         };
@@ -404,8 +393,7 @@ impl SeedStore {
 
     /// The seed a reference names, while it is held.
     pub fn get(&self, r: &SeedRef) -> Option<&Seed> {
-        self.ring
-            .get(usize::try_from(r.seq.checked_sub(self.ring_base)?).ok()?)
+        self.ring.get(offset(r.point.seq, self.ring_base)?)
     }
 
     pub fn mark_used(&mut self, r: &SeedRef) {
@@ -418,12 +406,7 @@ impl SeedStore {
         if let Some(s) = chunk.slots.get_mut(i) {
             s.used = true;
         }
-        if let Some(s) = r
-            .seq
-            .checked_sub(self.ring_base)
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| self.ring.get_mut(i))
-        {
+        if let Some(s) = offset(r.point.seq, self.ring_base).and_then(|i| self.ring.get_mut(i)) {
             s.used = true;
         }
     }

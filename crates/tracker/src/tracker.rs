@@ -3,7 +3,7 @@ use crate::{
     config::{AssociationMethod, MotionKind, TrackerConfig},
     existence,
     initiation::{cross_bearings, two_point, BearingSeed, Seed, TwoPoint},
-    seeds::{Placement, SeedRef, SeedStore},
+    seeds::{SeedPoint, SeedRef, SeedStore},
     track::{Brief, Track},
     TrackerError,
 };
@@ -202,14 +202,23 @@ struct Query {
     coop_id: u64,
 }
 
-/// The speed a seed may have been left at: a cooperative report and a seed with the
-/// same id are one object and may pair at an aircraft's speed.
-fn seed_vmax(vmax: f64, query_vmax: f64, coop_id: u64, seed_coop_id: u64) -> f64 {
-    if coop_id != 0 && seed_coop_id == coop_id {
-        query_vmax
+/// How far from a seed `dt_s` old a plot of horizontal spread `sigma_m` may lie and
+/// still pair with it: a target's reach at `vmax_mps`, or at `coop_vmax_mps` when the
+/// plot and the seed carry one cooperative id (one object, which may be an aircraft),
+/// plus three standard deviations of the two points' difference.
+fn pair_reach_m(
+    vmax_mps: f64,
+    coop_vmax_mps: f64,
+    coop_ids: (u64, u64),
+    dt_s: f64,
+    sigma_m: f64,
+) -> f64 {
+    let v = if coop_ids.0 != 0 && coop_ids.0 == coop_ids.1 {
+        coop_vmax_mps
     } else {
-        vmax
-    }
+        vmax_mps
+    };
+    v * dt_s + 3.0 * std::f64::consts::SQRT_2 * sigma_m
 }
 
 /// Everything known about one detection in a batch.
@@ -1270,19 +1279,19 @@ impl Tracker {
             // Only seeds a target could have come from.
             let mut kept = start;
             for i in start..near.len() {
-                let r = near[i];
-                let dt = t - r.time_s;
-                let reach = seed_vmax(vmax, query_vmax, coop_id, r.coop_id) * dt
-                    + 3.0 * (2.0f64).sqrt() * sigma;
-                if dt > 0.0 && (x - r.x_m).powi(2) + (y - r.y_m).powi(2) <= reach * reach {
-                    near[kept] = r;
+                let p = near[i].point;
+                let dt = t - p.time_s;
+                let reach = pair_reach_m(vmax, coop_vmax, (coop_id, p.coop_id), dt, sigma);
+                if dt > 0.0 && (x - p.x_m).powi(2) + (y - p.y_m).powi(2) <= reach * reach {
+                    near[kept] = near[i];
                     kept += 1;
                 }
             }
             near.truncate(kept);
             // Newest first, then in creation order.
-            near[start..]
-                .sort_unstable_by(|a, b| b.time_s.total_cmp(&a.time_s).then(a.seq.cmp(&b.seq)));
+            near[start..].sort_unstable_by(|a, b| {
+                (b.point.time_s.total_cmp(&a.point.time_s)).then(a.point.seq.cmp(&b.point.seq))
+            });
             if let Some(r) = ranges.get_mut(q.plot as usize) {
                 *r = (start as u32, kept as u32);
             }
@@ -1295,8 +1304,6 @@ impl Tracker {
                 let (lo, hi) = ranges.get(next_plot).copied().unwrap_or((0, 0));
                 next_plot += 1;
                 let p = plot.seed.position_m;
-                let coop_id = plot.seed.coop_id;
-                let query_vmax = if coop_id != 0 { coop_vmax } else { vmax };
                 // Pair with the closest-in-time seeds that a target could have come
                 // from; at most a few, so a dense clutter patch cannot explode.
                 let mut started = 0;
@@ -1308,16 +1315,14 @@ impl Tracker {
                         continue;
                     }
                     let dt = t - s.time_s;
-                    let reach = seed_vmax(vmax, query_vmax, coop_id, s.coop_id) * dt
-                        + 3.0 * (2.0f64).sqrt() * plot.sigma_m;
-                    let g = two_point(
-                        &s,
-                        &p,
-                        &plot.seed.cov_m2,
-                        item.model.measures_height(),
+                    let reach = pair_reach_m(
+                        vmax,
+                        coop_vmax,
+                        (plot.seed.coop_id, s.coop_id),
                         dt,
-                        &tp,
+                        plot.sigma_m,
                     );
+                    let g = two_point(&s, &p, &plot.seed.cov_m2, plot.seed.has_height, dt, &tp);
                     // Second point's evidence: it fell inside the disc a target from
                     // the seed could reach, against clutter spread uniformly.
                     let area = std::f64::consts::PI * reach * reach;
@@ -1326,7 +1331,7 @@ impl Tracker {
                         t,
                         g,
                         lo,
-                        item.model.measures_height() || s.has_height,
+                        plot.seed.has_height || s.has_height,
                         Some((
                             sensor,
                             ctx.kind,
@@ -1401,7 +1406,7 @@ impl Tracker {
         // The new seeds placed in chunk order, from what the queries read of them.
         for q in queries.iter() {
             if let Some(&seq) = seq_of.get(q.plot as usize).filter(|&&s| s != NO_SEED) {
-                self.seeds.place(&Placement {
+                self.seeds.place(SeedPoint {
                     seq,
                     x_m: q.x_m,
                     y_m: q.y_m,
