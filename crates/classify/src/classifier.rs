@@ -188,9 +188,43 @@ struct Inner {
 /// RCS, hint counts, presence weights); motion evidence is judged on a sliding window
 /// of filtered states. The class posterior is the prior times every term's likelihood.
 ///
-/// Boxed with fixed-capacity windows: one allocation per track, none after.
+/// Boxed with fixed-capacity windows: one allocation per track, none after, and none
+/// at all until the track has evidence besides company checks. Most tracks a clutter
+/// field starts die on their next scan with nothing else: two kilobytes written for
+/// each of them cost the scale benchmark more than their tracking did.
 #[derive(Debug, Clone, Default)]
-pub struct ClassState(Box<Inner>);
+pub struct ClassState {
+    full: Option<Box<Inner>>,
+    /// The evidence while `full` is `None`: company checks only, faded exactly as
+    /// [`Inner`]'s own (every other statistic is zero, and stays zero when faded).
+    company_only: CompanyOnly,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct CompanyOnly {
+    evidence_time_s: Option<f64>,
+    company: f64,
+    company_checks: f64,
+}
+
+impl CompanyOnly {
+    /// What [`Inner`] would hold after the same calls.
+    fn to_inner(self) -> Inner {
+        Inner {
+            evidence_time_s: self.evidence_time_s,
+            company: self.company,
+            company_checks: self.company_checks,
+            ..Inner::default()
+        }
+    }
+}
+
+/// `exp(-dt / memory)` from `t0` to `t`, or `None` when no time has passed (the
+/// fading every faded statistic shares).
+fn fade_factor(cfg: &ClassifierConfig, t0: f64, t: f64) -> Option<f64> {
+    let dt = t - t0;
+    (!(dt <= 0.0)).then(|| (-dt / cfg.memory_s).exp())
+}
 
 impl ClassState {
     /// A track with no evidence yet.
@@ -198,17 +232,29 @@ impl ClassState {
         Self::default()
     }
 
+    /// The full state, made from the company-only one the first time.
+    fn full_mut(&mut self) -> &mut Inner {
+        let light = self.company_only;
+        self.full.get_or_insert_with(|| Box::new(light.to_inner()))
+    }
+
+    /// Reads the full state, or what it would be.
+    fn with_inner<R>(&self, f: impl FnOnce(&Inner) -> R) -> R {
+        match &self.full {
+            Some(s) => f(s),
+            None => f(&self.company_only.to_inner()),
+        }
+    }
+
     fn fade_to(&mut self, cfg: &ClassifierConfig, t: f64) {
-        let s = &mut *self.0;
+        let s = self.full_mut();
         let Some(t0) = s.evidence_time_s else {
             s.evidence_time_s = Some(t);
             return;
         };
-        let dt = t - t0;
-        if dt <= 0.0 {
+        let Some(f) = fade_factor(cfg, t0, t) else {
             return;
-        }
-        let f = (-dt / cfg.memory_s).exp();
+        };
         s.rcs_weight *= f;
         s.company *= f;
         s.company_checks *= f;
@@ -246,7 +292,7 @@ impl ClassState {
         }
         let w = weight.min(1.0);
         self.fade_to(cfg, t);
-        let s = &mut *self.0;
+        let s = self.full_mut();
         s.cached = None;
         match kind {
             SensorKind::PassiveRf => s.rf.add(w),
@@ -272,10 +318,11 @@ impl ClassState {
     /// Whether a motion sample at `t` would be taken (the previous one is at least the
     /// sample interval old): callers can skip building one that would not.
     pub fn wants_motion(&self, cfg: &ClassifierConfig, t: f64) -> bool {
-        self.0
-            .window
-            .back()
-            .is_none_or(|p| t - p.time_s >= cfg.sample_interval_s)
+        self.full.as_ref().is_none_or(|s| {
+            s.window
+                .back()
+                .is_none_or(|p| t - p.time_s >= cfg.sample_interval_s)
+        })
     }
 
     /// A new filtered state of the track. Samples closer than the configured interval
@@ -292,7 +339,7 @@ impl ClassState {
         if !self.wants_motion(cfg, m.time_s) {
             return;
         }
-        let s = &mut *self.0;
+        let s = self.full_mut();
         let prev = s.window.back().copied();
         s.cached = None;
         let (mut turn, mut noise) = (f32::NAN, f32::NAN);
@@ -357,17 +404,38 @@ impl ClassState {
     /// Whether the track flew with company at `t`: another track near it at the same
     /// velocity, or several plots in its gate in one scan (an unresolved flock).
     pub fn observe_company(&mut self, cfg: &ClassifierConfig, t: f64, with_company: bool) {
-        self.fade_to(cfg, t);
-        let s = &mut *self.0;
-        s.cached = None;
-        s.company_checks += 1.0;
+        let (company, checks) = match &mut self.full {
+            Some(_) => {
+                self.fade_to(cfg, t);
+                let s = self.full_mut();
+                s.cached = None;
+                (&mut s.company, &mut s.company_checks)
+            }
+            None => {
+                let c = &mut self.company_only;
+                match c.evidence_time_s {
+                    None => c.evidence_time_s = Some(t),
+                    Some(t0) => {
+                        if let Some(f) = fade_factor(cfg, t0, t) {
+                            c.company *= f;
+                            c.company_checks *= f;
+                            c.evidence_time_s = Some(t);
+                        }
+                    }
+                }
+                (&mut c.company, &mut c.company_checks)
+            }
+        };
+        *checks += 1.0;
         if with_company {
-            s.company += 1.0;
+            *company += 1.0;
         }
     }
+}
 
+impl Inner {
     fn window_span_s(&self) -> f64 {
-        match (self.0.window.front(), self.0.window.back()) {
+        match (self.window.front(), self.window.back()) {
             (Some(a), Some(b)) => b.time_s - a.time_s,
             _ => 0.0,
         }
@@ -375,11 +443,8 @@ impl ClassState {
 
     /// The log-likelihood each kind of evidence gives each class now (zeros for
     /// evidence not yet available), indexed by [`Evidence`] then [`Class::index`].
-    pub fn log_likelihoods(
-        &self,
-        cfg: &ClassifierConfig,
-    ) -> [[f64; Class::COUNT]; Evidence::COUNT] {
-        let s = &*self.0;
+    fn log_likelihoods(&self, cfg: &ClassifierConfig) -> [[f64; Class::COUNT]; Evidence::COUNT] {
+        let s = self;
         let mut terms = [[0.0; Class::COUNT]; Evidence::COUNT];
         let n = s.window.len;
         if let (true, Some(last)) = (n >= 3, s.last) {
@@ -468,7 +533,7 @@ impl ClassState {
     /// and the path is long enough to have a shape. Each step's length is corrected for
     /// the position noise of its ends (which alone would make any path look crooked).
     fn straightness(&self) -> Option<f64> {
-        let b = &self.0.baseline;
+        let b = &self.baseline;
         let (first, last) = (b.front()?, b.back()?);
         if last.time_s - first.time_s < STRAIGHT_MIN_S {
             return None;
@@ -489,7 +554,7 @@ impl ClassState {
     fn turn_rate_deg_s(&self) -> Option<(f64, f64)> {
         let (mut total, mut noise, mut k) = (0.0f64, 0.0f64, 0usize);
         // The first sample's turn refers to one that has left the window.
-        for w in self.0.window.iter().skip(1) {
+        for w in self.window.iter().skip(1) {
             if w.turn_rad_s.is_finite() {
                 total += f64::from(w.turn_rad_s);
                 noise += f64::from(w.turn_noise_rad_s);
@@ -507,7 +572,7 @@ impl ClassState {
     fn hint_term(&self, cfg: &ClassifierConfig) -> [f64; Class::COUNT] {
         let mut out = [0.0; Class::COUNT];
         let rho = cfg.hint_reliability;
-        for (i, &n) in self.0.hints.iter().enumerate() {
+        for (i, &n) in self.hints.iter().enumerate() {
             if n <= 0.0 {
                 continue;
             }
@@ -537,6 +602,17 @@ impl ClassState {
         }
         out
     }
+}
+
+impl ClassState {
+    /// The log-likelihood each kind of evidence gives each class now (zeros for
+    /// evidence not yet available), indexed by [`Evidence`] then [`Class::index`].
+    pub fn log_likelihoods(
+        &self,
+        cfg: &ClassifierConfig,
+    ) -> [[f64; Class::COUNT]; Evidence::COUNT] {
+        self.with_inner(|s| s.log_likelihoods(cfg))
+    }
 
     /// Class probabilities now, and the terms behind them.
     pub fn posterior(
@@ -564,7 +640,7 @@ impl ClassState {
     pub fn classify(&mut self, cfg: &ClassifierConfig) -> Classification {
         // Nothing new since the last time: the same answer (the hysteresis state is
         // unchanged by construction).
-        if let Some(c) = self.0.cached {
+        if let Some(c) = self.full.as_ref().and_then(|s| s.cached) {
             return c;
         }
         let (p, terms) = self.posterior(cfg);
@@ -572,8 +648,9 @@ impl ClassState {
         order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
         let (best, runner) = (order[0], order[1]);
         let keep = self
-            .0
-            .decided
+            .full
+            .as_ref()
+            .and_then(|s| s.decided)
             .is_some_and(|d| d.index() == best && p[best] >= cfg.keep_probability);
         // Drones are one threat to an operator whatever their airframe: when neither
         // drone class is sure on its own but together they are, the likelier one is
@@ -601,7 +678,7 @@ impl ClassState {
         } else {
             Class::Unknown
         };
-        self.0.decided = (class != Class::Unknown).then_some(class);
+        self.full_mut().decided = (class != Class::Unknown).then_some(class);
         // Which evidence favours the leading class over the runner-up, most first.
         let mut why =
             Evidence::ALL.map(|e| (e, terms[e as usize][best] - terms[e as usize][runner]));
@@ -618,7 +695,7 @@ impl ClassState {
             probabilities: p,
             evidence,
         };
-        self.0.cached = Some(c);
+        self.full_mut().cached = Some(c);
         c
     }
 }

@@ -286,6 +286,51 @@ fn evidence_fades_with_its_time_constant() {
     assert_terms(term(&s, &cfg, Evidence::Sound), want);
 }
 
+/// Company checks fade like every other statistic, whether they are all a track has
+/// (a new track keeps them apart from the rest of its evidence) or other evidence
+/// arrives among them: the flocking term is the faded share, worked out here step by
+/// step.
+#[test]
+fn company_share_fades_with_or_without_other_evidence() {
+    let cfg = ClassifierConfig::default();
+    let checks = [
+        (0.0, true),
+        (1.0, true),
+        (2.0, false),
+        (4.0, true),
+        (7.0, false),
+    ];
+    let (mut company, mut all, mut last) = (0.0f64, 0.0f64, 0.0);
+    for &(t, with) in &checks {
+        let f = (-(t - last) / cfg.memory_s).exp();
+        (company, all, last) = (company * f + f64::from(u8::from(with)), all * f + 1.0, t);
+    }
+    let share = company / all;
+    let want =
+        lk::COMPANY.map(|q| lk::MOTION_WEIGHT * (share * q + (1.0 - share) * (1.0 - q)).ln());
+    let rcs = Attributes {
+        rcs_dbsm: Some(-20.0),
+        ..Default::default()
+    };
+    // A radar plot with an RCS (which starts the rest of the evidence) before the first
+    // check, between two, at the time of the last, or never.
+    for detection_at in [None, Some(-1.0), Some(3.0), Some(7.0)] {
+        let mut s = ClassState::new();
+        let mut pending = detection_at;
+        for &(t, with) in &checks {
+            if let Some(d) = pending.filter(|&d| d <= t) {
+                s.observe_detection(&cfg, d, SensorKind::Radar, Some(&rcs), 1.0);
+                pending = None;
+            }
+            s.observe_company(&cfg, t, with);
+        }
+        let got = term(&s, &cfg, Evidence::Flocking);
+        for (g, w) in got.iter().zip(want) {
+            assert_relative_eq!(*g, w, max_relative = 1e-12);
+        }
+    }
+}
+
 #[test]
 fn posterior_is_prior_times_likelihoods() {
     let cfg = ClassifierConfig::default();
