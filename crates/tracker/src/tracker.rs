@@ -140,7 +140,7 @@ pub struct Tracker {
     items_buf: Vec<BatchItem>,
     predicted_buf: Vec<Option<ImmState>>,
     scratch: Scratch,
-    batch_buf: Vec<Detection>,
+    batch_buf: Vec<Pending>,
     company_grid: SpatialGrid,
     last_company_s: Option<f64>,
     reports: Vec<TrackReport>,
@@ -181,12 +181,16 @@ struct InitiationScratch {
 
 /// A position detection no track claimed: a second point for a seed, or a new seed.
 #[derive(Debug, Clone)]
+/// Only what the queries and the pairing read of it in bulk: its covariance is worked
+/// out again from its item when it pairs or becomes a seed (a plot of a large scan
+/// costs a cache miss per line it takes).
 struct FreePlot {
     /// Its index in the batch.
     item: u32,
-    /// It as a seed.
-    seed: Seed,
+    has_height: bool,
+    position_m: Vector3<f64>,
     sigma_m: f64,
+    coop_id: u64,
 }
 
 /// The number of a free plot that has not become a seed.
@@ -490,36 +494,57 @@ impl Tracker {
                 Some(t) if ready(t) => t,
                 _ => break,
             };
-            batch.clear();
-            while self
-                .peek_time()
-                .is_some_and(|p| p.total_cmp(&t) == Ordering::Equal)
-            {
-                if let Some(p) = self.pop_earliest() {
-                    batch.push(p.det);
-                }
+            let same_time = |p: &Pending| p.time_s.total_cmp(&t) == Ordering::Equal;
+            // Usually every detection of this time is at the front of the in-order
+            // queue and from one sensor: it is processed where it lies, since copying
+            // a scan of 100,000 detections out first cost a cache miss for each.
+            let first = self.in_order.front().map(|p| p.det.sensor);
+            let (mut n, mut one_sensor) = (0, true);
+            for p in self.in_order.iter().take_while(|p| same_time(p)) {
+                one_sensor &= Some(p.det.sensor) == first;
+                n += 1;
             }
-            // One batch per sensor, sensors in order of first arrival: deterministic.
-            // A stable sort by that order makes each sensor's detections one slice.
-            if batch.iter().any(|d| d.sensor != batch[0].sensor) {
-                let mut order: Vec<SensorIndex> = Vec::new();
-                for d in &batch {
-                    if !order.contains(&d.sensor) {
-                        order.push(d.sensor);
+            if one_sensor && n > 0 && !self.pending.peek().is_some_and(same_time) {
+                let mut queue = std::mem::take(&mut self.in_order);
+                let run = &queue.make_contiguous()[..n];
+                if let Some(first) = run.first() {
+                    self.process_batch(t, first.det.sensor, run);
+                }
+                queue.drain(..n);
+                self.in_order = queue;
+            } else {
+                batch.clear();
+                while self
+                    .peek_time()
+                    .is_some_and(|p| p.total_cmp(&t) == Ordering::Equal)
+                {
+                    if let Some(p) = self.pop_earliest() {
+                        batch.push(p);
                     }
                 }
-                batch.sort_by_key(|d| order.iter().position(|&s| s == d.sensor));
-            }
-            let mut start = 0;
-            while start < batch.len() {
-                let s = batch[start].sensor;
-                let end = start
-                    + batch[start..]
-                        .iter()
-                        .position(|d| d.sensor != s)
-                        .unwrap_or(batch.len() - start);
-                self.process_batch(t, s, &batch[start..end]);
-                start = end;
+                // One batch per sensor, sensors in order of first arrival:
+                // deterministic. A stable sort by that order makes each sensor's
+                // detections one slice.
+                if batch.iter().any(|d| d.det.sensor != batch[0].det.sensor) {
+                    let mut order: Vec<SensorIndex> = Vec::new();
+                    for d in &batch {
+                        if !order.contains(&d.det.sensor) {
+                            order.push(d.det.sensor);
+                        }
+                    }
+                    batch.sort_by_key(|d| order.iter().position(|&s| s == d.det.sensor));
+                }
+                let mut start = 0;
+                while start < batch.len() {
+                    let s = batch[start].det.sensor;
+                    let end = start
+                        + batch[start..]
+                            .iter()
+                            .position(|d| d.det.sensor != s)
+                            .unwrap_or(batch.len() - start);
+                    self.process_batch(t, s, &batch[start..end]);
+                    start = end;
+                }
             }
             self.processed_s = Some(t);
             self.observe_company(t);
@@ -650,24 +675,10 @@ impl Tracker {
         }
     }
 
-    fn process_batch(&mut self, t: f64, sensor: SensorIndex, dets: &[Detection]) {
+    fn process_batch(&mut self, t: f64, sensor: SensorIndex, dets: &[Pending]) {
         self.stats.batches += 1;
         let ctx = self.sensor(sensor);
         let mut items = std::mem::take(&mut self.items_buf);
-        items.clear();
-        items.extend(dets.iter().enumerate().filter_map(|(i, d)| {
-            let model = self.to_model(&ctx, &d.measurement)?;
-            let lambda = self.lambda(&model);
-            Some(BatchItem {
-                position: model.position_site_m(),
-                model,
-                lambda,
-                det: i as u32,
-            })
-        }));
-        let attributes_of = |item: &BatchItem| dets[item.det as usize].attributes.as_deref();
-        let life = self.cfg.management.mean_target_life_s;
-
         let mut scratch = std::mem::take(&mut self.scratch);
         let Scratch {
             active,
@@ -681,11 +692,49 @@ impl Tracker {
             free,
             initiation,
         } = &mut scratch;
-        let max_sigma = items
-            .iter()
-            .filter_map(|i| i.model.horizontal_sigma_m())
-            .fold(0.0, f64::max);
-        let any_position = items.iter().any(|i| i.position.is_some());
+        // What the later passes need of the batch as a whole (the widest plot, whether
+        // any has a position, the positions' bounding box, which are bearings) is
+        // gathered as the items are made: the items of a scan of 100,000 plots are
+        // many times the cache, and each extra pass over them was a miss per plot.
+        items.clear();
+        bearings.clear();
+        let mut max_sigma: f64 = 0.0;
+        let mut any_position = false;
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for (i, d) in dets.iter().enumerate() {
+            let Some(model) = self.to_model(&ctx, &d.det.measurement) else {
+                continue;
+            };
+            let lambda = self.lambda(&model);
+            let position = model.position_site_m();
+            if let Some(sigma) = model.horizontal_sigma_m() {
+                max_sigma = max_sigma.max(sigma);
+            }
+            match position {
+                Some(p) => {
+                    any_position = true;
+                    if p.x.is_finite() && p.y.is_finite() {
+                        (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
+                    }
+                }
+                // Bearings have no position to index; they are gated against every
+                // track.
+                None => bearings.push(items.len()),
+            }
+            items.push(BatchItem {
+                position,
+                model,
+                lambda,
+                det: i as u32,
+            });
+        }
+        let attributes_of = |item: &BatchItem| dets[item.det as usize].det.attributes.as_deref();
+        let life = self.cfg.management.mean_target_life_s;
         let gate_h = self.gate[2];
 
         // The tracks this batch can touch: those whose gate may reach one of its
@@ -693,7 +742,7 @@ impl Tracker {
         // those in its coverage, which a miss lowers. A bearing gates against every
         // track, and a sensor without a known reach covers every track. The others are
         // exactly as untouched as they would be if visited.
-        let bearing_batch = items.iter().any(|i| i.position.is_none());
+        let bearing_batch = !bearings.is_empty();
         let covers_all = ctx.kind.reports_misses()
             && !matches!((ctx.max_range_m, ctx.geometry), (Some(_), Some(_)));
         active.clear();
@@ -701,17 +750,6 @@ impl Tracker {
         if bearing_batch || covers_all {
             active.extend(0..self.tracks.len() as u32);
         } else {
-            let (mut x0, mut x1, mut y0, mut y1) = (
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-            );
-            for p in items.iter().filter_map(|i| i.position) {
-                if p.x.is_finite() && p.y.is_finite() {
-                    (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
-                }
-            }
             let coverage = match (ctx.max_range_m, ctx.geometry) {
                 (Some(max), Some(g)) if ctx.kind.reports_misses() => {
                     Some((g.position_site_m.x, g.position_site_m.y, max))
@@ -784,15 +822,6 @@ impl Tracker {
                 mean_r.clamp((4.0 * max_sigma).max(25.0), 50_000.0),
             );
         }
-        // Bearings have no position to index; they are gated against every track.
-        bearings.clear();
-        bearings.extend(
-            items
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| i.position.is_none())
-                .map(|(d, _)| d),
-        );
         let mut candidates: Vec<usize> = Vec::new();
         let ccfg = &self.cfg.classification;
         // `li` indexes this batch's tracks (`active`), which the association sees.
@@ -1183,7 +1212,7 @@ impl Tracker {
         t: f64,
         sensor: SensorIndex,
         items: &[BatchItem],
-        dets: &[Detection],
+        dets: &[Pending],
         free: &[usize],
         buffers: &mut InitiationScratch,
     ) {
@@ -1225,32 +1254,26 @@ impl Tracker {
         plots.extend(free.iter().filter_map(|&di| {
             let item = &items[di];
             let p = item.position?;
-            let cov = item.model.position_covariance_site_m2(hvar)?;
+            // A position without a covariance: nothing to start from.
+            item.model.position_covariance_site_m2(hvar)?;
             let sigma = item.model.horizontal_sigma_m().unwrap_or(0.0);
             let coop_id = crate::initiation::coop_id_hash(
                 dets[item.det as usize]
+                    .det
                     .attributes
                     .as_deref()
                     .and_then(|a| a.id.as_deref()),
             );
             Some(FreePlot {
                 item: di as u32,
-                seed: Seed {
-                    time_s: t,
-                    position_m: p,
-                    cov_m2: cov,
-                    has_height: item.model.measures_height(),
-                    used: false,
-                    seq: 0,
-                    coop_id,
-                },
+                has_height: item.model.measures_height(),
+                position_m: p,
                 sigma_m: sigma,
+                coop_id,
             })
         }));
         self.seeds.locality_order(
-            plots
-                .iter()
-                .map(|p| (p.seed.position_m.x, p.seed.position_m.y)),
+            plots.iter().map(|p| (p.position_m.x, p.position_m.y)),
             order,
         );
         // Gathered in a loop of its own, whose reads can all be in flight at once.
@@ -1259,10 +1282,10 @@ impl Tracker {
             let plot = plots.get(k as usize)?;
             Some(Query {
                 plot: k,
-                x_m: plot.seed.position_m.x,
-                y_m: plot.seed.position_m.y,
+                x_m: plot.position_m.x,
+                y_m: plot.position_m.y,
                 sigma_m: plot.sigma_m,
-                coop_id: plot.seed.coop_id,
+                coop_id: plot.coop_id,
             })
         }));
         near.clear();
@@ -1300,10 +1323,14 @@ impl Tracker {
         let mut next_plot = 0;
         for &di in free {
             let item = &items[di];
-            if let Some(plot) = plots.get_mut(next_plot).filter(|p| p.item as usize == di) {
+            if let Some(plot) = plots.get(next_plot).filter(|p| p.item as usize == di) {
                 let (lo, hi) = ranges.get(next_plot).copied().unwrap_or((0, 0));
                 next_plot += 1;
-                let p = plot.seed.position_m;
+                // Always there: the plot was kept for having one.
+                let Some(cov) = item.model.position_covariance_site_m2(hvar) else {
+                    continue;
+                };
+                let p = plot.position_m;
                 // Pair with the closest-in-time seeds that a target could have come
                 // from; at most a few, so a dense clutter patch cannot explode.
                 let mut started = 0;
@@ -1315,14 +1342,9 @@ impl Tracker {
                         continue;
                     }
                     let dt = t - s.time_s;
-                    let reach = pair_reach_m(
-                        vmax,
-                        coop_vmax,
-                        (plot.seed.coop_id, s.coop_id),
-                        dt,
-                        plot.sigma_m,
-                    );
-                    let g = two_point(&s, &p, &plot.seed.cov_m2, plot.seed.has_height, dt, &tp);
+                    let reach =
+                        pair_reach_m(vmax, coop_vmax, (plot.coop_id, s.coop_id), dt, plot.sigma_m);
+                    let g = two_point(&s, &p, &cov, plot.has_height, dt, &tp);
                     // Second point's evidence: it fell inside the disc a target from
                     // the seed could reach, against clutter spread uniformly.
                     let area = std::f64::consts::PI * reach * reach;
@@ -1331,11 +1353,11 @@ impl Tracker {
                         t,
                         g,
                         lo,
-                        plot.seed.has_height || s.has_height,
+                        plot.has_height || s.has_height,
                         Some((
                             sensor,
                             ctx.kind,
-                            dets[item.det as usize].attributes.as_deref(),
+                            dets[item.det as usize].det.attributes.as_deref(),
                         )),
                     );
                     self.seeds.mark_used(r);
@@ -1345,8 +1367,17 @@ impl Tracker {
                     }
                 }
                 if started == 0 {
+                    let seed = Seed {
+                        time_s: t,
+                        position_m: p,
+                        cov_m2: cov,
+                        has_height: plot.has_height,
+                        used: false,
+                        seq: 0,
+                        coop_id: plot.coop_id,
+                    };
                     if let (Some(seq), Some(slot)) =
-                        (self.seeds.add(plot.seed), seq_of.get_mut(next_plot - 1))
+                        (self.seeds.add(seed), seq_of.get_mut(next_plot - 1))
                     {
                         *slot = seq;
                     }
@@ -1391,7 +1422,7 @@ impl Tracker {
                         Some((
                             sensor,
                             ctx.kind,
-                            dets[item.det as usize].attributes.as_deref(),
+                            dets[item.det as usize].det.attributes.as_deref(),
                         )),
                     );
                     self.bearing_seeds[k].used = true;
