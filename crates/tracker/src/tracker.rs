@@ -233,6 +233,9 @@ struct BatchItem {
     lambda: f64,
     /// Index of the detection in the batch (for its attributes).
     det: u32,
+    /// Its cooperative id's hash (0 for none), taken while the detection is at hand:
+    /// initiation would otherwise read every free plot's detection again.
+    coop_id: u64,
 }
 
 /// The claim a cooperative sensor's detection makes, if it names an identity.
@@ -731,6 +734,9 @@ impl Tracker {
                 model,
                 lambda,
                 det: i as u32,
+                coop_id: crate::initiation::coop_id_hash(
+                    d.det.attributes.as_deref().and_then(|a| a.id.as_deref()),
+                ),
             });
         }
         let attributes_of = |item: &BatchItem| dets[item.det as usize].det.attributes.as_deref();
@@ -1253,23 +1259,15 @@ impl Tracker {
         plots.clear();
         plots.extend(free.iter().filter_map(|&di| {
             let item = &items[di];
+            // Every position comes with a covariance (only bearings have neither).
             let p = item.position?;
-            // A position without a covariance: nothing to start from.
-            item.model.position_covariance_site_m2(hvar)?;
             let sigma = item.model.horizontal_sigma_m().unwrap_or(0.0);
-            let coop_id = crate::initiation::coop_id_hash(
-                dets[item.det as usize]
-                    .det
-                    .attributes
-                    .as_deref()
-                    .and_then(|a| a.id.as_deref()),
-            );
             Some(FreePlot {
                 item: di as u32,
                 has_height: item.model.measures_height(),
                 position_m: p,
                 sigma_m: sigma,
-                coop_id,
+                coop_id: item.coop_id,
             })
         }));
         self.seeds.locality_order(
@@ -1326,7 +1324,7 @@ impl Tracker {
             if let Some(plot) = plots.get(next_plot).filter(|p| p.item as usize == di) {
                 let (lo, hi) = ranges.get(next_plot).copied().unwrap_or((0, 0));
                 next_plot += 1;
-                // Always there: the plot was kept for having one.
+                // Always there: every position comes with a covariance.
                 let Some(cov) = item.model.position_covariance_site_m2(hvar) else {
                     continue;
                 };
