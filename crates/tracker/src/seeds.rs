@@ -6,7 +6,9 @@
 //! front; a queue of (time, chunk) says which chunks have seeds to let go, and no batch
 //! pays for a pass over the others. A chunk holds, per cell, its newest seed, and each
 //! seed the one before it in its cell: a query follows those chains for the cells its
-//! disc touches. A cell empties when its newest seed leaves and a chunk goes when its
+//! disc touches. Seeds are numbered in their chunk, and those numbered below its front
+//! have left: a cell whose newest seed has left reads as empty (and a chain ends where
+//! it reaches one that has), so leaving seeds are never read. A chunk goes when its
 //! last seed does, so the store stays in proportion to the seeds that can still pair,
 //! not to the area clutter has ever fallen on. What only a pairing reads (covariance,
 //! height) stays in one queue in creation order, which leaves from the front too.
@@ -278,7 +280,12 @@ impl SeedStore {
         let cells = self
             .chunks
             .values()
-            .map(|c| c.heads.iter().filter(|&&h| h != NONE).count())
+            .map(|c| {
+                c.heads
+                    .iter()
+                    .filter(|&&h| c.index(h).is_some_and(|i| i < c.slots.len()))
+                    .count()
+            })
             .sum();
         (cells, self.chunks.len())
     }
@@ -296,19 +303,13 @@ impl SeedStore {
             let Some(chunk) = self.chunks.get_mut(&key) else {
                 continue;
             };
-            while let Some(&front) = chunk.slots.front() {
-                let p = front.point;
-                if !gone(p.time_s) {
-                    break;
-                }
-                let (_, i) = locate(p.x_m, p.y_m, self.cell_m);
-                // The newest in its cell: every other seed of the cell has left already.
-                if chunk.heads[i] == chunk.base {
-                    chunk.heads[i] = NONE;
-                }
-                chunk.slots.pop_front();
-                chunk.base += 1;
-            }
+            // The slots are in time order, so those to go are a prefix, found by
+            // bisection: reading each leaving slot (long out of the cache) cost a miss
+            // apiece. A cell whose newest seed has gone keeps its number, below
+            // `base`, which reads as empty.
+            let k = chunk.slots.partition_point(|s| gone(s.point.time_s));
+            chunk.slots.drain(..k);
+            chunk.base += k as u64;
             if chunk.slots.is_empty() {
                 if let Some(mut c) = self.chunks.remove(&key) {
                     if self.spare.len() < MAX_SPARE {
@@ -456,6 +457,52 @@ mod tests {
                 .map(|(i, _)| i as u64)
                 .collect();
             prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest! {
+        /// Seeds arriving over time into a few cells, swept as a batch would sweep:
+        /// every query finds exactly the seeds a scan of all of them finds that are
+        /// young enough, whichever cells' newest seeds have left.
+        #[test]
+        fn near_after_sweeps_equals_a_full_scan(
+            scans in prop::collection::vec(
+                prop::collection::vec((-300.0f64..300.0, -300.0f64..300.0), 0..12),
+                1..12,
+            ),
+            q in (-300.0f64..300.0, -300.0f64..300.0),
+            r in 0.0f64..400.0,
+            window in 0.5f64..4.0,
+        ) {
+            let mut st = SeedStore::new(40.0);
+            let mut all: Vec<(f64, f64, f64)> = Vec::new();
+            let mut out = Vec::new();
+            for (k, scan) in scans.iter().enumerate() {
+                let t = k as f64;
+                st.sweep(t, window);
+                for &(x, y) in scan {
+                    st.push(seed(t, x, y));
+                    all.push((t, x, y));
+                }
+                out.clear();
+                st.near(q.0, q.1, r, t, window, &mut out);
+                let mut got: Vec<(u64, u64, u64)> = out
+                    .iter()
+                    .map(|s| {
+                        let p = st.get(s).unwrap();
+                        (p.time_s.to_bits(), p.position_m.x.to_bits(), p.position_m.y.to_bits())
+                    })
+                    .collect();
+                got.sort_unstable();
+                let mut want: Vec<(u64, u64, u64)> = all
+                    .iter()
+                    .filter(|p| t - p.0 <= window)
+                    .filter(|p| (p.1 - q.0).powi(2) + (p.2 - q.1).powi(2) <= r * r)
+                    .map(|p| (p.0.to_bits(), p.1.to_bits(), p.2.to_bits()))
+                    .collect();
+                want.sort_unstable();
+                prop_assert_eq!(got, want);
+            }
         }
     }
 
