@@ -321,10 +321,10 @@ impl SeedStore {
                 }
             }
         }
-        while self.ring.front().is_some_and(|s| gone(s.time_s)) {
-            self.ring.pop_front();
-            self.ring_base += 1;
-        }
+        // In time order too: bisection again.
+        let k = self.ring.partition_point(|s| gone(s.time_s));
+        self.ring.drain(..k);
+        self.ring_base += k as u64;
     }
 
     /// Appends to `out` every seed that can still pair at `t` (unused, at most
