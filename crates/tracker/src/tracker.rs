@@ -180,10 +180,10 @@ struct InitiationScratch {
 }
 
 /// A position detection no track claimed: a second point for a seed, or a new seed.
-#[derive(Debug, Clone)]
 /// Only what the queries and the pairing read of it in bulk: its covariance is worked
 /// out again from its item when it pairs or becomes a seed (a plot of a large scan
 /// costs a cache miss per line it takes).
+#[derive(Debug, Clone)]
 struct FreePlot {
     /// Its index in the batch.
     item: u32,
