@@ -165,11 +165,7 @@ struct Inner {
     last: Option<MotionSample>,
     /// Sparser samples over a longer time, for the mean velocity over a long baseline.
     baseline: Ring<BaselinePoint, BASELINE_CAPACITY>,
-    evidence_time_s: Option<f64>,
     hover_seen_s: Option<f64>,
-    /// Faded counts of company checks: with company, and all.
-    company: f64,
-    company_checks: f64,
     /// Faded sum of weights, weighted sum of RCS dB.
     rcs_weight: f64,
     rcs_sum_db: f64,
@@ -194,36 +190,19 @@ struct Inner {
 /// each of them cost the scale benchmark more than their tracking did.
 #[derive(Debug, Clone, Default)]
 pub struct ClassState {
+    /// The fading clock and the company counts, which are all a new track gathers.
+    faded: Faded,
+    /// Everything else, once there is any.
     full: Option<Box<Inner>>,
-    /// The evidence while `full` is `None`: company checks only, faded exactly as
-    /// [`Inner`]'s own (every other statistic is zero, and stays zero when faded).
-    company_only: CompanyOnly,
 }
 
+/// The time every faded statistic was last faded to, and the faded counts of company
+/// checks (with company, and all).
 #[derive(Debug, Clone, Copy, Default)]
-struct CompanyOnly {
+struct Faded {
     evidence_time_s: Option<f64>,
     company: f64,
     company_checks: f64,
-}
-
-impl CompanyOnly {
-    /// What [`Inner`] would hold after the same calls.
-    fn to_inner(self) -> Inner {
-        Inner {
-            evidence_time_s: self.evidence_time_s,
-            company: self.company,
-            company_checks: self.company_checks,
-            ..Inner::default()
-        }
-    }
-}
-
-/// `exp(-dt / memory)` from `t0` to `t`, or `None` when no time has passed (the
-/// fading every faded statistic shares).
-fn fade_factor(cfg: &ClassifierConfig, t0: f64, t: f64) -> Option<f64> {
-    let dt = t - t0;
-    (!(dt <= 0.0)).then(|| (-dt / cfg.memory_s).exp())
 }
 
 impl ClassState {
@@ -232,40 +211,35 @@ impl ClassState {
         Self::default()
     }
 
-    /// The full state, made from the company-only one the first time.
+    /// The full state, made the first time it is needed.
     fn full_mut(&mut self) -> &mut Inner {
-        let light = self.company_only;
-        self.full.get_or_insert_with(|| Box::new(light.to_inner()))
+        self.full.get_or_insert_with(Box::default)
     }
 
-    /// Reads the full state, or what it would be.
-    fn with_inner<R>(&self, f: impl FnOnce(&Inner) -> R) -> R {
-        match &self.full {
-            Some(s) => f(s),
-            None => f(&self.company_only.to_inner()),
-        }
-    }
-
+    /// Fades every statistic to `t` (the first evidence only starts the clock).
     fn fade_to(&mut self, cfg: &ClassifierConfig, t: f64) {
-        let s = self.full_mut();
-        let Some(t0) = s.evidence_time_s else {
-            s.evidence_time_s = Some(t);
+        let Some(t0) = self.faded.evidence_time_s else {
+            self.faded.evidence_time_s = Some(t);
             return;
         };
-        let Some(f) = fade_factor(cfg, t0, t) else {
+        let dt = t - t0;
+        if dt <= 0.0 {
             return;
-        };
-        s.rcs_weight *= f;
-        s.company *= f;
-        s.company_checks *= f;
-        s.rcs_sum_db *= f;
-        for h in &mut s.hints {
-            *h *= f;
         }
-        for p in [&mut s.rf, &mut s.sound, &mut s.adsb, &mut s.remote_id] {
-            p.fade(f);
+        let f = (-dt / cfg.memory_s).exp();
+        self.faded.company *= f;
+        self.faded.company_checks *= f;
+        self.faded.evidence_time_s = Some(t);
+        if let Some(s) = &mut self.full {
+            s.rcs_weight *= f;
+            s.rcs_sum_db *= f;
+            for h in &mut s.hints {
+                *h *= f;
+            }
+            for p in [&mut s.rf, &mut s.sound, &mut s.adsb, &mut s.remote_id] {
+                p.fade(f);
+            }
         }
-        s.evidence_time_s = Some(t);
     }
 
     /// A detection from a sensor of `kind` updated the track at `t`; `weight` in
@@ -404,31 +378,13 @@ impl ClassState {
     /// Whether the track flew with company at `t`: another track near it at the same
     /// velocity, or several plots in its gate in one scan (an unresolved flock).
     pub fn observe_company(&mut self, cfg: &ClassifierConfig, t: f64, with_company: bool) {
-        let (company, checks) = match &mut self.full {
-            Some(_) => {
-                self.fade_to(cfg, t);
-                let s = self.full_mut();
-                s.cached = None;
-                (&mut s.company, &mut s.company_checks)
-            }
-            None => {
-                let c = &mut self.company_only;
-                match c.evidence_time_s {
-                    None => c.evidence_time_s = Some(t),
-                    Some(t0) => {
-                        if let Some(f) = fade_factor(cfg, t0, t) {
-                            c.company *= f;
-                            c.company_checks *= f;
-                            c.evidence_time_s = Some(t);
-                        }
-                    }
-                }
-                (&mut c.company, &mut c.company_checks)
-            }
-        };
-        *checks += 1.0;
+        self.fade_to(cfg, t);
+        if let Some(s) = &mut self.full {
+            s.cached = None;
+        }
+        self.faded.company_checks += 1.0;
         if with_company {
-            *company += 1.0;
+            self.faded.company += 1.0;
         }
     }
 }
@@ -443,7 +399,11 @@ impl Inner {
 
     /// The log-likelihood each kind of evidence gives each class now (zeros for
     /// evidence not yet available), indexed by [`Evidence`] then [`Class::index`].
-    fn log_likelihoods(&self, cfg: &ClassifierConfig) -> [[f64; Class::COUNT]; Evidence::COUNT] {
+    fn log_likelihoods(
+        &self,
+        cfg: &ClassifierConfig,
+        faded: &Faded,
+    ) -> [[f64; Class::COUNT]; Evidence::COUNT] {
         let s = self;
         let mut terms = [[0.0; Class::COUNT]; Evidence::COUNT];
         let n = s.window.len;
@@ -508,8 +468,8 @@ impl Inner {
             terms[Evidence::Hovering as usize] =
                 lk::HOVER.map(|p| lk::MOTION_WEIGHT * (1.0 - p).ln());
         }
-        if s.company_checks >= 3.0 {
-            let f = (s.company / s.company_checks).clamp(0.0, 1.0);
+        if faded.company_checks >= 3.0 {
+            let f = (faded.company / faded.company_checks).clamp(0.0, 1.0);
             terms[Evidence::Flocking as usize] =
                 lk::COMPANY.map(|q| lk::MOTION_WEIGHT * (f * q + (1.0 - f) * (1.0 - q)).ln());
         }
@@ -611,7 +571,10 @@ impl ClassState {
         &self,
         cfg: &ClassifierConfig,
     ) -> [[f64; Class::COUNT]; Evidence::COUNT] {
-        self.with_inner(|s| s.log_likelihoods(cfg))
+        match &self.full {
+            Some(s) => s.log_likelihoods(cfg, &self.faded),
+            None => Inner::default().log_likelihoods(cfg, &self.faded),
+        }
     }
 
     /// Class probabilities now, and the terms behind them.
