@@ -91,6 +91,11 @@ impl Chunk {
     fn index(&self, local: u64) -> Option<usize> {
         offset(local, self.base)
     }
+
+    /// Seed number `local`, while it is held.
+    fn slot(&self, local: u64) -> Option<&Slot> {
+        self.slots.get(self.index(local)?)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -280,12 +285,7 @@ impl SeedStore {
         let cells = self
             .chunks
             .values()
-            .map(|c| {
-                c.heads
-                    .iter()
-                    .filter(|&&h| c.index(h).is_some_and(|i| i < c.slots.len()))
-                    .count()
-            })
+            .map(|c| c.heads.iter().filter(|&&h| c.slot(h).is_some()).count())
             .sum();
         (cells, self.chunks.len())
     }
@@ -382,7 +382,7 @@ impl SeedStore {
                 for cy in cy0.max(by)..=cy1.min(by + (CHUNK - 1)) {
                     for cx in cx0.max(bx)..=cx1.min(bx + (CHUNK - 1)) {
                         let mut local = chunk.heads[((cy - by) * CHUNK + (cx - bx)) as usize];
-                        while let Some(s) = chunk.index(local).and_then(|i| chunk.slots.get(i)) {
+                        while let Some(s) = chunk.slot(local) {
                             take((kx, ky), local, s, out);
                             local = s.prev;
                         }

@@ -695,14 +695,13 @@ impl Tracker {
             free,
             initiation,
         } = &mut scratch;
-        // What the later passes need of the batch as a whole (the widest plot, whether
-        // any has a position, the positions' bounding box, which are bearings) is
+        // What the later passes need of the batch as a whole (the widest plot, the
+        // positions' bounding box, which are bearings) is
         // gathered as the items are made: the items of a scan of 100,000 plots are
         // many times the cache, and each extra pass over them was a miss per plot.
         items.clear();
         bearings.clear();
         let mut max_sigma: f64 = 0.0;
-        let mut any_position = false;
         let (mut x0, mut x1, mut y0, mut y1) = (
             f64::INFINITY,
             f64::NEG_INFINITY,
@@ -720,7 +719,6 @@ impl Tracker {
             }
             match position {
                 Some(p) => {
-                    any_position = true;
                     if p.x.is_finite() && p.y.is_finite() {
                         (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
                     }
@@ -739,6 +737,7 @@ impl Tracker {
                 ),
             });
         }
+        let any_position = bearings.len() < items.len();
         let attributes_of = |item: &BatchItem| dets[item.det as usize].det.attributes.as_deref();
         let life = self.cfg.management.mean_target_life_s;
         let gate_h = self.gate[2];
@@ -1382,10 +1381,7 @@ impl Tracker {
                 }
                 continue;
             }
-            if item.position.is_some() {
-                // A position without a covariance: nothing to start from.
-                continue;
-            }
+            // Every position was a plot above: what is left is a bearing.
             let Some(b) = BearingSeed::from_model(t, sensor, &item.model) else {
                 continue;
             };
