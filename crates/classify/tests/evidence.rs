@@ -287,9 +287,8 @@ fn evidence_fades_with_its_time_constant() {
 }
 
 /// Company checks fade like every other statistic, whether they are all a track has
-/// (a new track keeps them apart from the rest of its evidence) or other evidence
-/// arrives among them: the flocking term is the faded share, worked out here step by
-/// step.
+/// (the rest of its evidence is not even allocated yet) or other evidence arrives
+/// among them: the flocking term is the faded share, worked out here step by step.
 #[test]
 fn company_share_fades_with_or_without_other_evidence() {
     let cfg = ClassifierConfig::default();
