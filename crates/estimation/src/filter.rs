@@ -1,7 +1,7 @@
 use crate::{
     measurement::Linearized, motion::symmetrize, EstimationError, StateCovariance, StateVector,
 };
-use nalgebra::{Matrix3, Matrix6, Vector3};
+use nalgebra::{Matrix3, Matrix6, Matrix6x3, Vector3};
 
 /// A Gaussian estimate of the 6D state.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,7 +36,7 @@ const LN_2PI: f64 = 1.837_877_066_409_345_5;
 impl Innovation {
     /// Computes the innovation statistics of `lin` against `g`.
     pub fn new(g: &Gaussian, lin: &Linearized) -> Result<Self, EstimationError> {
-        let s = lin.h * g.cov * lin.h.transpose() + lin.r;
+        let s = innovation_covariance(g, lin);
         let chol = nalgebra::Cholesky::new(s).ok_or(EstimationError::SingularInnovation)?;
         let s_inv = chol.inverse();
         let det: f64 = chol.l_dirty().diagonal().iter().map(|d| d * d).product();
@@ -69,11 +69,37 @@ pub struct UpdateOutcome {
 /// floating point.
 pub fn update(g: &Gaussian, lin: &Linearized) -> Result<UpdateOutcome, EstimationError> {
     let innovation = Innovation::new(g, lin)?;
-    let pht = g.cov * lin.h.transpose();
-    let k = pht * innovation.s_inv;
+    let (k, mut cov) = match position_block(lin) {
+        Some(hp) => {
+            let pht = g.cov.fixed_columns::<3>(0) * hp.transpose();
+            let k = pht * innovation.s_inv;
+            // I - K H is the identity but for its position columns.
+            let ikh_p = Matrix6x3::identity() - k * hp;
+            // (I - K H) P: the velocity rows keep their own row of P, added after the
+            // position columns' terms as the general product adds it.
+            let mut a = ikh_p * g.cov.fixed_rows::<3>(0);
+            for i in 3..6 {
+                for j in 0..6 {
+                    a[(i, j)] += g.cov[(i, j)];
+                }
+            }
+            // ... times (I - K H)ᵀ, the same way by columns.
+            let mut b = a.fixed_columns::<3>(0) * ikh_p.transpose();
+            for j in 3..6 {
+                for i in 0..6 {
+                    b[(i, j)] += a[(i, j)];
+                }
+            }
+            (k, b + k * lin.r * k.transpose())
+        }
+        None => {
+            let pht = g.cov * lin.h.transpose();
+            let k = pht * innovation.s_inv;
+            let ikh = Matrix6::identity() - k * lin.h;
+            (k, ikh * g.cov * ikh.transpose() + k * lin.r * k.transpose())
+        }
+    };
     let mean = g.mean + k * lin.innovation;
-    let ikh = Matrix6::identity() - k * lin.h;
-    let mut cov = ikh * g.cov * ikh.transpose() + k * lin.r * k.transpose();
     symmetrize(&mut cov);
     let posterior = Gaussian { mean, cov };
     if !posterior.is_finite() {
@@ -83,6 +109,30 @@ pub fn update(g: &Gaussian, lin: &Linearized) -> Result<UpdateOutcome, Estimatio
         posterior,
         innovation,
     })
+}
+
+/// The Jacobian's position block, when its velocity columns are zero (every model
+/// skyfence has measures position only).
+///
+/// Why by hand: a scan updates thousands of tracks, and the general 6×6 products of the
+/// Joseph form and of `H P Hᵀ` spent most of their work multiplying those zeros. The
+/// position-block forms below add the same nonzero terms in the same order as the
+/// general products, so the results are the same to the bit (tested against the
+/// general forms).
+fn position_block(lin: &Linearized) -> Option<Matrix3<f64>> {
+    lin.h
+        .fixed_columns::<3>(3)
+        .iter()
+        .all(|&v| v == 0.0)
+        .then(|| lin.h.fixed_columns::<3>(0).into_owned())
+}
+
+/// `S = H P Hᵀ + R`.
+fn innovation_covariance(g: &Gaussian, lin: &Linearized) -> Matrix3<f64> {
+    match position_block(lin) {
+        Some(hp) => hp * g.cov.fixed_view::<3, 3>(0, 0) * hp.transpose() + lin.r,
+        None => lin.h * g.cov * lin.h.transpose() + lin.r,
+    }
 }
 
 /// Moment-matches a weighted mixture of Gaussians into one (weights need not be

@@ -52,14 +52,38 @@ impl NearlyConstantVelocity {
         if dt_s == 0.0 {
             return Ok(*g);
         }
-        let f = Self::transition(dt_s);
-        let mut cov = f * g.cov * f.transpose() + self.noise(dt_s);
+        let mut cov = propagate(&g.cov, dt_s) + self.noise(dt_s);
         symmetrize(&mut cov);
-        Ok(Gaussian {
-            mean: f * g.mean,
-            cov,
-        })
+        let mut mean = g.mean;
+        for i in 0..3 {
+            mean[i] += dt_s * mean[i + 3];
+        }
+        Ok(Gaussian { mean, cov })
     }
+}
+
+/// `F P Fᵀ` for the transition `F = [[I, dt I], [0, I]]`, written out. Every element
+/// of the product is one or two terms (the others are multiples of F's zeros), so this
+/// does a sixth of the general products' work; prediction runs for every track a scan
+/// can touch, and the two 6×6 products were a tenth of the scale benchmark's time. The
+/// terms are added in the order the general product adds them, so the result is the
+/// same to the bit (tested against the general product).
+fn propagate(p: &StateCovariance, dt_s: f64) -> StateCovariance {
+    // M = F P: a position row gains dt times its velocity row.
+    let mut m = *p;
+    for j in 0..6 {
+        for i in 0..3 {
+            m[(i, j)] = p[(i, j)] + dt_s * p[(i + 3, j)];
+        }
+    }
+    // M Fᵀ: a position column gains dt times its velocity column.
+    let mut out = m;
+    for j in 0..3 {
+        for i in 0..6 {
+            out[(i, j)] = m[(i, j)] + dt_s * m[(i, j + 3)];
+        }
+    }
+    out
 }
 
 pub(crate) fn symmetrize(m: &mut StateCovariance) {

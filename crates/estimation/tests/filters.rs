@@ -322,4 +322,72 @@ proptest! {
             prop_assert!(nalgebra::Cholesky::new(g.cov).is_some(), "not SPD: {}", g.cov);
         }
     }
+    /// The written-out prediction is the textbook `F x`, `F P Fᵀ + Q` (symmetrised) to
+    /// the bit, for any covariance (symmetric or not) and step.
+    #[test]
+    fn prediction_equals_the_general_products(
+        mean in proptest::array::uniform6(-1e5f64..1e5),
+        cov in proptest::array::uniform32(-1e4f64..1e4),
+        extra in proptest::array::uniform4(-1e4f64..1e4),
+        dt in 0.001f64..100.0,
+    ) {
+        let cv = NearlyConstantVelocity { q_horizontal_m2ps3: 3.0, q_vertical_m2ps3: 0.7 };
+        let values: Vec<f64> = cov.iter().chain(extra.iter()).copied().collect();
+        let g = Gaussian { mean: Vector6::from_row_slice(&mean), cov: Matrix6::from_row_slice(&values) };
+        let f = NearlyConstantVelocity::transition(dt);
+        let mut want = f * g.cov * f.transpose() + cv.noise(dt);
+        for i in 0..6 {
+            for j in (i + 1)..6 {
+                let a = 0.5 * (want[(i, j)] + want[(j, i)]);
+                want[(i, j)] = a;
+                want[(j, i)] = a;
+            }
+        }
+        let got = cv.predict(&g, dt).unwrap();
+        prop_assert_eq!(got.mean, f * g.mean);
+        prop_assert_eq!(got.cov, want);
+    }
+    /// The position-block Kalman update is the general Joseph-form update to the bit,
+    /// for any Jacobian that reads position only, at every measurement dimension.
+    #[test]
+    fn update_equals_the_general_products(
+        mean in proptest::array::uniform6(-1e4f64..1e4),
+        root in proptest::array::uniform32(-30.0f64..30.0),
+        root_rest in proptest::array::uniform4(-30.0f64..30.0),
+        h in proptest::array::uniform9(-2.0f64..2.0),
+        z in proptest::array::uniform3(-50.0f64..50.0),
+        r in proptest::array::uniform3(0.5f64..400.0),
+        dim in 1usize..=3,
+    ) {
+        let values: Vec<f64> = root.iter().chain(root_rest.iter()).copied().collect();
+        let l = Matrix6::from_row_slice(&values);
+        let g = Gaussian { mean: Vector6::from_row_slice(&mean), cov: l * l.transpose() + Matrix6::identity() };
+        let mut lin = Linearized { dim, innovation: nalgebra::Vector3::zeros(), h: nalgebra::Matrix3x6::zeros(), r: nalgebra::Matrix3::identity() };
+        for i in 0..dim {
+            lin.innovation[i] = z[i];
+            lin.r[(i, i)] = r[i];
+            for j in 0..3 {
+                lin.h[(i, j)] = h[3 * i + j];
+            }
+        }
+        // The textbook forms.
+        let s = lin.h * g.cov * lin.h.transpose() + lin.r;
+        let Some(chol) = nalgebra::Cholesky::new(s) else { return Ok(()) };
+        let s_inv = chol.inverse();
+        let k = g.cov * lin.h.transpose() * s_inv;
+        let ikh = Matrix6::identity() - k * lin.h;
+        let mut want = ikh * g.cov * ikh.transpose() + k * lin.r * k.transpose();
+        for i in 0..6 {
+            for j in (i + 1)..6 {
+                let a = 0.5 * (want[(i, j)] + want[(j, i)]);
+                want[(i, j)] = a;
+                want[(j, i)] = a;
+            }
+        }
+        let Ok(got) = update(&g, &lin) else { return Ok(()) };
+        prop_assert_eq!(got.posterior.mean, g.mean + k * lin.innovation);
+        prop_assert_eq!(got.posterior.cov, want);
+        let d2 = (lin.innovation.transpose() * s_inv * lin.innovation)[(0, 0)];
+        prop_assert_eq!(got.innovation.mahalanobis2, d2);
+    }
 }
