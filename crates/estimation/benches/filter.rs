@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     );
     let geom = SensorGeometry::new(radar.transform_from(&site));
     let polar = MeasurementModel::Polar {
-        sensor: geom,
+        sensor: &geom,
         range_m: 12_000.0,
         azimuth_rad: 3.5,
         elevation_rad: Some(0.01),

@@ -138,7 +138,7 @@ impl ImmState {
 
     /// Updates a predicted state with one measurement. Returns the posterior and the
     /// log-likelihood of the measurement under the combined prediction.
-    pub fn update(&self, m: &MeasurementModel) -> Result<(Self, f64), EstimationError> {
+    pub fn update(&self, m: &MeasurementModel<'_>) -> Result<(Self, f64), EstimationError> {
         let n = self.n_modes;
         let mut out = *self;
         let mut logl = [f64::NEG_INFINITY; MAX_MODES];
@@ -169,7 +169,7 @@ impl ImmState {
     /// Returns `None` when no mode's gate holds the measurement.
     pub fn gate(
         &self,
-        m: &MeasurementModel,
+        m: &MeasurementModel<'_>,
         gate: &[f64; 4],
     ) -> Result<Option<GateResult>, EstimationError> {
         let n = self.n_modes;
@@ -209,7 +209,7 @@ impl ImmState {
     pub fn update_pda(
         &self,
         miss_weight: f64,
-        hyps: &[(f64, MeasurementModel)],
+        hyps: &[(f64, MeasurementModel<'_>)],
     ) -> Result<Self, EstimationError> {
         let n = self.n_modes;
         let mut out = *self;

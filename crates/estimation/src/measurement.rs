@@ -23,8 +23,12 @@ impl SensorGeometry {
 }
 
 /// A measurement ready for filtering, in the frame it was made in.
+///
+/// Polar and bearing measurements borrow their sensor's geometry rather than carry a
+/// copy: the geometry (a frame transform) is three times the rest of the measurement,
+/// and a scan holds a measurement for each of its 100,000 plots, read several times.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MeasurementModel {
+pub enum MeasurementModel<'g> {
     /// East/north position in site ENU.
     Position2 {
         /// Measured east, north, metres.
@@ -42,7 +46,7 @@ pub enum MeasurementModel {
     /// Range, azimuth and optional elevation in the sensor's ENU frame.
     Polar {
         /// Sensor geometry.
-        sensor: SensorGeometry,
+        sensor: &'g SensorGeometry,
         /// Slant range, metres.
         range_m: f64,
         /// Azimuth clockwise from north, radians.
@@ -59,7 +63,7 @@ pub enum MeasurementModel {
     /// Azimuth and optional elevation only.
     Bearing {
         /// Sensor geometry.
-        sensor: SensorGeometry,
+        sensor: &'g SensorGeometry,
         /// Azimuth clockwise from north, radians.
         azimuth_rad: f64,
         /// Elevation, radians, if measured.
@@ -71,7 +75,7 @@ pub enum MeasurementModel {
     },
 }
 
-impl MeasurementModel {
+impl MeasurementModel<'_> {
     /// Measurement dimension.
     pub fn dim(&self) -> usize {
         match self {
@@ -208,7 +212,7 @@ pub struct Linearized {
 const MIN_HORIZONTAL_M: f64 = 1.0;
 
 /// Linearises `m` about the state mean `x`.
-pub fn linearize(m: &MeasurementModel, x: &StateVector) -> Linearized {
+pub fn linearize(m: &MeasurementModel<'_>, x: &StateVector) -> Linearized {
     let mut lin = Linearized {
         dim: m.dim(),
         innovation: Vector3::zeros(),
@@ -241,7 +245,7 @@ pub fn linearize(m: &MeasurementModel, x: &StateVector) -> Linearized {
             sigma_azimuth_rad,
             sigma_elevation_rad,
         } => {
-            let (v, rot) = sensor_vector(&sensor, x);
+            let (v, rot) = sensor_vector(sensor, x);
             let (rho, az, el, j) = rae_jacobian(&v);
             lin.innovation[0] = range_m - rho;
             lin.innovation[1] = wrap_pi(azimuth_rad - az);
@@ -268,7 +272,7 @@ pub fn linearize(m: &MeasurementModel, x: &StateVector) -> Linearized {
             sigma_azimuth_rad,
             sigma_elevation_rad,
         } => {
-            let (v, rot) = sensor_vector(&sensor, x);
+            let (v, rot) = sensor_vector(sensor, x);
             let (_, az, el, j) = rae_jacobian(&v);
             let jr = j * rot;
             lin.innovation[0] = wrap_pi(azimuth_rad - az);

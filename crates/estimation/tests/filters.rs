@@ -106,7 +106,7 @@ fn polar_jacobian_matches_finite_differences() {
     };
     let (r0, a0, e0) = meas(&x);
     let m = MeasurementModel::Polar {
-        sensor: geom,
+        sensor: &geom,
         range_m: r0,
         azimuth_rad: a0,
         elevation_rad: Some(e0),
@@ -149,7 +149,7 @@ fn polar_ekf_converges_at_long_range_with_curvature() {
         cov: diag([1e6, 1e6, 1e6, 100.0, 100.0, 100.0]),
     };
     let m = MeasurementModel::Polar {
-        sensor: geom,
+        sensor: &geom,
         range_m: r,
         azimuth_rad: a,
         elevation_rad: Some(e),
@@ -176,7 +176,7 @@ fn bearing_update_moves_across_the_line_of_sight() {
         cov: diag([250_000.0, 250_000.0, 1e4, 1.0, 1.0, 1.0]),
     };
     let m = MeasurementModel::Bearing {
-        sensor: geom,
+        sensor: &geom,
         azimuth_rad: 0.0,
         elevation_rad: None,
         sigma_azimuth_rad: 0.001,
@@ -311,9 +311,9 @@ proptest! {
                 1 => {
                     let v = geom.site_to_sensor.point(&nalgebra::Vector3::new(zx, zy, 300.0));
                     let (r, a, e) = geodesy::enu_to_rae(&v);
-                    MeasurementModel::Polar { sensor: geom, range_m: r, azimuth_rad: a, elevation_rad: Some(e), sigma_range_m: 20.0, sigma_azimuth_rad: 0.01, sigma_elevation_rad: 0.02 }
+                    MeasurementModel::Polar { sensor: &geom, range_m: r, azimuth_rad: a, elevation_rad: Some(e), sigma_range_m: 20.0, sigma_azimuth_rad: 0.01, sigma_elevation_rad: 0.02 }
                 }
-                _ => MeasurementModel::Bearing { sensor: geom, azimuth_rad: (zx / 1000.0).rem_euclid(std::f64::consts::TAU), elevation_rad: None, sigma_azimuth_rad: 0.02, sigma_elevation_rad: 0.0 },
+                _ => MeasurementModel::Bearing { sensor: &geom, azimuth_rad: (zx / 1000.0).rem_euclid(std::f64::consts::TAU), elevation_rad: None, sigma_azimuth_rad: 0.02, sigma_elevation_rad: 0.0 },
             };
             if let Ok(u) = update(&g, &linearize(&m, &g.mean)) {
                 g = u.posterior;

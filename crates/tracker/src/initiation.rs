@@ -43,7 +43,7 @@ pub(crate) struct BearingSeed {
 }
 
 impl BearingSeed {
-    pub fn from_model(time_s: f64, sensor: SensorIndex, m: &MeasurementModel) -> Option<Self> {
+    pub fn from_model(time_s: f64, sensor: SensorIndex, m: &MeasurementModel<'_>) -> Option<Self> {
         match *m {
             MeasurementModel::Bearing {
                 sensor: geometry,
@@ -54,7 +54,7 @@ impl BearingSeed {
             } => Some(Self {
                 time_s,
                 sensor,
-                geometry,
+                geometry: *geometry,
                 azimuth_rad,
                 elevation_rad,
                 sigma_azimuth_rad,

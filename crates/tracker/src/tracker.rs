@@ -137,7 +137,8 @@ pub struct Tracker {
     grid: SpatialGrid,
     /// Per-batch buffers kept between batches: a scan's items and predictions run to
     /// tens of megabytes, and fresh pages cost more than the work done in them.
-    items_buf: Vec<BatchItem>,
+    /// Kept empty between batches (a batch's items borrow its sensor's geometry).
+    items_buf: Vec<BatchItem<'static>>,
     predicted_buf: Vec<Option<ImmState>>,
     scratch: Scratch,
     batch_buf: Vec<Pending>,
@@ -227,8 +228,8 @@ fn pair_reach_m(
 
 /// Everything known about one detection in a batch.
 #[derive(Debug, Clone)]
-struct BatchItem {
-    model: MeasurementModel,
+struct BatchItem<'g> {
+    model: MeasurementModel<'g>,
     position: Option<Vector3<f64>>,
     lambda: f64,
     /// Index of the detection in the batch (for its attributes).
@@ -236,6 +237,15 @@ struct BatchItem {
     /// Its cooperative id's hash (0 for none), taken while the detection is at hand:
     /// initiation would otherwise read every free plot's detection again.
     coop_id: u64,
+}
+
+/// A batch's emptied items as a buffer for the next batch: collecting an empty vector
+/// into one of the same layout reuses its allocation. (A `filter` could not change the
+/// item type's lifetime.)
+#[allow(clippy::unnecessary_filter_map)]
+fn release(mut items: Vec<BatchItem<'_>>) -> Vec<BatchItem<'static>> {
+    items.clear();
+    items.into_iter().filter_map(|_| None).collect()
 }
 
 /// The claim a cooperative sensor's detection makes, if it names an identity.
@@ -577,7 +587,11 @@ impl Tracker {
         }
     }
 
-    fn to_model(&self, ctx: &SensorContext, m: &Measurement) -> Option<MeasurementModel> {
+    fn to_model<'c>(
+        &self,
+        ctx: &'c SensorContext,
+        m: &Measurement,
+    ) -> Option<MeasurementModel<'c>> {
         Some(match *m {
             Measurement::Cartesian {
                 x_m,
@@ -627,7 +641,7 @@ impl Tracker {
                 sigma_azimuth_rad,
                 sigma_elevation_rad,
             } => MeasurementModel::Polar {
-                sensor: ctx.geometry?,
+                sensor: ctx.geometry.as_ref()?,
                 range_m,
                 azimuth_rad,
                 elevation_rad,
@@ -641,7 +655,7 @@ impl Tracker {
                 sigma_azimuth_rad,
                 sigma_elevation_rad,
             } => MeasurementModel::Bearing {
-                sensor: ctx.geometry?,
+                sensor: ctx.geometry.as_ref()?,
                 azimuth_rad,
                 elevation_rad,
                 sigma_azimuth_rad,
@@ -652,7 +666,7 @@ impl Tracker {
 
     /// Clutter density in the measurement's own space, derived from the horizontal
     /// density by the Jacobian of the map from measurement space to ENU.
-    fn lambda(&self, m: &MeasurementModel) -> f64 {
+    fn lambda(&self, m: &MeasurementModel<'_>) -> f64 {
         let mg = &self.cfg.management;
         let b2 = mg.clutter_density_per_m2;
         let b3 = b2 / mg.clutter_height_m;
@@ -681,7 +695,8 @@ impl Tracker {
     fn process_batch(&mut self, t: f64, sensor: SensorIndex, dets: &[Pending]) {
         self.stats.batches += 1;
         let ctx = self.sensor(sensor);
-        let mut items = std::mem::take(&mut self.items_buf);
+        // An empty `Vec<BatchItem<'static>>` is one of any shorter lifetime.
+        let mut items: Vec<BatchItem<'_>> = std::mem::take(&mut self.items_buf);
         let mut scratch = std::mem::take(&mut self.scratch);
         let Scratch {
             active,
@@ -738,7 +753,8 @@ impl Tracker {
             });
         }
         let any_position = bearings.len() < items.len();
-        let attributes_of = |item: &BatchItem| dets[item.det as usize].det.attributes.as_deref();
+        let attributes_of =
+            |item: &BatchItem<'_>| dets[item.det as usize].det.attributes.as_deref();
         let life = self.cfg.management.mean_target_life_s;
         let gate_h = self.gate[2];
 
@@ -994,7 +1010,7 @@ impl Tracker {
                     })
                 }
                 Method::Jpda { .. } => {
-                    let hyps: Vec<(f64, MeasurementModel)> = mine
+                    let hyps: Vec<(f64, MeasurementModel<'_>)> = mine
                         .iter()
                         .map(|&(_, di, b)| (b, items[di as usize].model))
                         .collect();
@@ -1080,7 +1096,7 @@ impl Tracker {
         free.clear();
         free.extend((0..items.len()).filter(|&d| solution.detection_used[d] < 0.5));
         self.initiate(t, sensor, &items, dets, free, initiation);
-        self.items_buf = items;
+        self.items_buf = release(items);
         self.predicted_buf = predicted;
         self.scratch = scratch;
     }
@@ -1216,7 +1232,7 @@ impl Tracker {
         &mut self,
         t: f64,
         sensor: SensorIndex,
-        items: &[BatchItem],
+        items: &[BatchItem<'_>],
         dets: &[Pending],
         free: &[usize],
         buffers: &mut InitiationScratch,
@@ -1711,4 +1727,39 @@ fn hold_unmeasured_height(state: &mut ImmState, h: HeldHeight) {
 /// Existence factor for a detected track with summed likelihood ratio `lr`.
 fn existence_hit(pd: f64, lr: f64) -> f64 {
     existence::detected(0.0, pd, lr)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+    use super::*;
+
+    /// The items buffer survives the change of lifetime between batches: a scan's
+    /// 100,000 items are not allocated again for each batch.
+    #[test]
+    fn released_items_keep_their_allocation() {
+        let geometry = SensorGeometry::new(geodesy::FrameTransform {
+            rotation: nalgebra::Matrix3::identity(),
+            translation: Vector3::zeros(),
+        });
+        let mut items: Vec<BatchItem<'_>> = Vec::with_capacity(1000);
+        items.push(BatchItem {
+            model: MeasurementModel::Bearing {
+                sensor: &geometry,
+                azimuth_rad: 0.0,
+                elevation_rad: None,
+                sigma_azimuth_rad: 0.01,
+                sigma_elevation_rad: 0.0,
+            },
+            position: None,
+            lambda: 1.0,
+            det: 0,
+            coop_id: 0,
+        });
+        let ptr = items.as_ptr() as usize;
+        let kept = release(items);
+        assert!(kept.is_empty());
+        assert!(kept.capacity() >= 1000);
+        assert_eq!(kept.as_ptr() as usize, ptr);
+    }
 }
