@@ -122,6 +122,33 @@ impl ImmState {
                 n_modes: 1,
             });
         }
+        self.predict_modes(cfg, dt_s)
+    }
+
+    /// [`ImmState::predict`] written into `out`, whose modes from `n_modes` on are left
+    /// as they were (see [`ImmState::update_into`]); on an error `out` is untouched.
+    pub fn predict_into(
+        &self,
+        cfg: &ImmConfig,
+        dt_s: f64,
+        out: &mut Self,
+    ) -> Result<(), EstimationError> {
+        if !dt_s.is_finite() || dt_s < 0.0 {
+            return Err(EstimationError::TimeStep(dt_s));
+        }
+        if self.n_modes == 1 {
+            out.modes[0] = cfg.models[0].predict(&self.modes[0], dt_s)?;
+            out.probs = [1.0, 0.0];
+            out.n_modes = 1;
+        } else {
+            *out = self.predict_modes(cfg, dt_s)?;
+        }
+        Ok(())
+    }
+
+    /// Mixing and prediction with two or more modes.
+    fn predict_modes(&self, cfg: &ImmConfig, dt_s: f64) -> Result<Self, EstimationError> {
+        let n = self.n_modes;
         let p = cfg.transition(dt_s);
         let mut out = *self;
         for j in 0..n {
@@ -139,24 +166,46 @@ impl ImmState {
     /// Updates a predicted state with one measurement. Returns the posterior and the
     /// log-likelihood of the measurement under the combined prediction.
     pub fn update(&self, m: &MeasurementModel<'_>) -> Result<(Self, f64), EstimationError> {
-        let n = self.n_modes;
         let mut out = *self;
+        let logl = self.update_into(m, &mut out)?;
+        Ok((out, logl))
+    }
+
+    /// [`ImmState::update`] written into `out`, whose modes from `n_modes` on are left
+    /// as they were; on an error `out` is untouched. A scan updates thousands of
+    /// tracks, and a state returned by value was copied whole (both mode slots) several
+    /// times on its way into the track.
+    pub fn update_into(
+        &self,
+        m: &MeasurementModel<'_>,
+        out: &mut Self,
+    ) -> Result<f64, EstimationError> {
+        let n = self.n_modes;
+        let mut posterior: [Option<Gaussian>; MAX_MODES] = [None; MAX_MODES];
         let mut logl = [f64::NEG_INFINITY; MAX_MODES];
         for j in 0..n {
             let lin = linearize(m, &self.modes[j].mean);
             let u = update(&self.modes[j], &lin)?;
-            out.modes[j] = u.posterior;
+            posterior[j] = Some(u.posterior);
             logl[j] = u.innovation.log_likelihood;
         }
         let max = logl[..n].iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let mut probs = self.probs;
         let mut total = 0.0;
         for j in 0..n {
             let w = self.probs[j] * (logl[j] - max).exp();
-            out.probs[j] = w;
+            probs[j] = w;
             total += w;
         }
-        normalise(&mut out.probs[..n]);
-        Ok((out, max + total.ln()))
+        normalise(&mut probs[..n]);
+        for (slot, g) in out.modes.iter_mut().zip(posterior).take(n) {
+            if let Some(g) = g {
+                *slot = g;
+            }
+        }
+        out.probs = probs;
+        out.n_modes = n;
+        Ok(max + total.ln())
     }
 
     /// Gates a measurement against a predicted state and scores it, mode by mode.

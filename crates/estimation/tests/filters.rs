@@ -254,6 +254,73 @@ fn imm_detects_a_manoeuvre() {
     assert!((c.mean[4] - 20.0).abs() < 2.0);
 }
 
+/// Predicting and updating into an existing state gives the by-value results in the
+/// modes in use (one mode or two), and a failed step leaves the target state alone.
+#[test]
+fn in_place_steps_match_the_by_value_ones() {
+    let quiet = NearlyConstantVelocity {
+        q_horizontal_m2ps3: 0.5,
+        q_vertical_m2ps3: 0.2,
+    };
+    let two = ImmConfig {
+        models: [
+            quiet,
+            NearlyConstantVelocity {
+                q_horizontal_m2ps3: 40.0,
+                q_vertical_m2ps3: 4.0,
+            },
+        ],
+        mean_sojourn_s: [30.0, 5.0],
+        n_modes: 2,
+        initial_probs: [0.7, 0.3],
+    };
+    let start = Gaussian {
+        mean: Vector6::new(100.0, -50.0, 30.0, 12.0, 3.0, 0.0),
+        cov: diag([400.0, 400.0, 900.0, 25.0, 25.0, 4.0]),
+    };
+    let plot = MeasurementModel::Position3 {
+        z_m: [125.0, -44.0, 33.0],
+        sigma_m: 15.0,
+    };
+    for cfg in [ImmConfig::single(quiet), two] {
+        let s = ImmState::new(start, &cfg);
+        let n = cfg.n_modes;
+        // A target whose every slot differs from the answer: only `n` modes are written.
+        let stale = ImmState::new(
+            Gaussian {
+                mean: Vector6::repeat(-7.0),
+                cov: diag([9.0; 6]),
+            },
+            &two,
+        );
+        let want = s.predict(&cfg, 2.0).unwrap();
+        let mut got = stale;
+        s.predict_into(&cfg, 2.0, &mut got).unwrap();
+        assert_eq!(got.modes[..n], want.modes[..n]);
+        assert_eq!(got.probs[..n], want.probs[..n]);
+        assert_eq!(got.n_modes, n);
+        assert_eq!(got.combined(), want.combined());
+
+        let (want_u, want_l) = want.update(&plot).unwrap();
+        let mut got_u = stale;
+        let got_l = want.update_into(&plot, &mut got_u).unwrap();
+        assert_eq!(got_l, want_l);
+        assert_eq!(got_u.modes[..n], want_u.modes[..n]);
+        assert_eq!(got_u.probs[..n], want_u.probs[..n]);
+        assert_eq!(got_u.combined(), want_u.combined());
+
+        // Errors: a negative step, and a measurement whose innovation is singular.
+        let mut untouched = stale;
+        assert!(s.predict_into(&cfg, -1.0, &mut untouched).is_err());
+        let singular = MeasurementModel::Position2 {
+            z_m: [f64::NAN, 0.0],
+            sigma_m: f64::NAN,
+        };
+        assert!(want.update_into(&singular, &mut untouched).is_err());
+        assert_eq!(untouched, stale);
+    }
+}
+
 /// Gating by mode: a plot 150 m off a track whose quiet mode (100 m^2, probability
 /// 0.9) rules it out but whose manoeuvre mode (10,000 m^2, 0.1) holds it. The combined
 /// estimate (1,090 m^2) would have refused it: S = 1,190 m^2, d^2 = 18.9 > 9.21.

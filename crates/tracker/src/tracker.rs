@@ -139,7 +139,9 @@ pub struct Tracker {
     /// tens of megabytes, and fresh pages cost more than the work done in them.
     /// Kept empty between batches (a batch's items borrow its sensor's geometry).
     items_buf: Vec<BatchItem<'static>>,
-    predicted_buf: Vec<Option<ImmState>>,
+    /// A slot per visited track, valid where `Scratch::predicted` says so: the slots are
+    /// kilobyte-sized, and marking each empty touched every one of them.
+    predicted_buf: Vec<ImmState>,
     scratch: Scratch,
     batch_buf: Vec<Pending>,
     company_grid: SpatialGrid,
@@ -160,6 +162,8 @@ struct Scratch {
     discs: Vec<(f64, f64, f64)>,
     bearings: Vec<usize>,
     lr_sum: Vec<f64>,
+    /// Whether each visited track's prediction slot holds its prediction.
+    predicted: Vec<bool>,
     gated_start: Vec<u32>,
     free: Vec<usize>,
     initiation: InitiationScratch,
@@ -706,6 +710,7 @@ impl Tracker {
             discs,
             bearings,
             lr_sum,
+            predicted: has_prediction,
             gated_start,
             free,
             initiation,
@@ -804,8 +809,18 @@ impl Tracker {
         // Gating: cheap predicted horizontal positions and variances, a grid over the
         // batch's positions, then exact innovation statistics for surviving pairs.
         let mut predicted = std::mem::take(&mut self.predicted_buf);
-        predicted.clear();
-        predicted.resize(n_active, None);
+        if predicted.len() < n_active {
+            let filler = ImmState::new(
+                Gaussian {
+                    mean: nalgebra::Vector6::zeros(),
+                    cov: nalgebra::Matrix6::identity(),
+                },
+                &self.imm,
+            );
+            predicted.resize(n_active, filler);
+        }
+        has_prediction.clear();
+        has_prediction.resize(n_active, false);
         gated.clear();
         lrs.clear();
         // Each track's gate as a disc about its combined predicted position, wide enough
@@ -864,15 +879,15 @@ impl Tracker {
             }
             candidates.sort_unstable();
             // The IMM state is large: predict in place, then work by reference.
-            if predicted[li].is_none() {
-                match tr.state.predict(&self.imm, dt) {
-                    Ok(p) => predicted[li] = Some(p),
-                    Err(_) => continue,
-                }
-            }
-            let Some(pred) = predicted[li].as_ref() else {
+            if tr
+                .state
+                .predict_into(&self.imm, dt, &mut predicted[li])
+                .is_err()
+            {
                 continue;
-            };
+            }
+            has_prediction[li] = true;
+            let pred = &predicted[li];
             for &di in &candidates {
                 let item = &items[di];
                 let claim =
@@ -994,16 +1009,17 @@ impl Tracker {
                 }
                 continue;
             }
-            let Some(pred) = predicted[li].as_ref() else {
+            if !has_prediction[li] {
                 continue;
-            };
+            }
+            let pred = &predicted[li];
+            // Written straight into the track (untouched on an error).
             let result = match method {
                 Method::Gnn => {
                     let (_, di, _) = mine[0];
                     let item = &items[di as usize];
-                    pred.update(&item.model).map(|(s, _)| {
+                    pred.update_into(&item.model, &mut tr.state).map(|_| {
                         (
-                            s,
                             existence_hit(ctx.pd, lr_of(li as u32, di)),
                             item.model.measures_height(),
                         )
@@ -1026,20 +1042,21 @@ impl Tracker {
                     let height = mine
                         .iter()
                         .any(|&(_, di, b)| b > 0.5 && items[di as usize].model.measures_height());
-                    pred.update_pda(solution.track_miss[li], &hyps)
-                        .map(|s| (s, existence_hit(ctx.pd, sum), height))
+                    pred.update_pda(solution.track_miss[li], &hyps).map(|s| {
+                        tr.state = s;
+                        (existence_hit(ctx.pd, sum), height)
+                    })
                 }
             };
             match result {
-                Ok((mut state, factor, height)) => {
+                Ok((factor, height)) => {
                     if !(tr.height_measured || height) {
-                        hold_unmeasured_height(&mut state, held_height);
+                        hold_unmeasured_height(&mut tr.state, held_height);
                     }
                     tr.log_odds =
                         existence::survive(tr.log_odds, t - tr.existence_time_s, life) + factor;
                     tr.existence_time_s = t;
-                    tr.combined = state.combined();
-                    tr.state = state;
+                    tr.combined = tr.state.combined();
                     tr.time_s = t;
                     let best = mine.iter().map(|p| p.2).fold(0.0, f64::max);
                     if best > 0.5 || matches!(method, Method::Gnn) {
