@@ -73,6 +73,20 @@ impl Presence {
     }
 }
 
+/// The hovering term's two values (hovered; long enough seen without hovering), worked
+/// out once: they are constants, and were six logarithms at every report of every track
+/// flown for ten seconds.
+fn hover_terms() -> &'static ([f64; Class::COUNT], [f64; Class::COUNT]) {
+    static TERMS: std::sync::OnceLock<([f64; Class::COUNT], [f64; Class::COUNT])> =
+        std::sync::OnceLock::new();
+    TERMS.get_or_init(|| {
+        (
+            lk::HOVER.map(|p| lk::MOTION_WEIGHT * p.ln()),
+            lk::HOVER.map(|p| lk::MOTION_WEIGHT * (1.0 - p).ln()),
+        )
+    })
+}
+
 /// The long baseline: a sample every this many seconds ...
 const BASELINE_STEP_S: f64 = 5.0;
 /// ... over at most this long ...
@@ -463,10 +477,9 @@ impl Inner {
                 .is_some_and(|l| l.time_s - h <= cfg.memory_s)
         });
         if hovered {
-            terms[Evidence::Hovering as usize] = lk::HOVER.map(|p| lk::MOTION_WEIGHT * p.ln());
+            terms[Evidence::Hovering as usize] = hover_terms().0;
         } else if self.window_span_s() >= 10.0 {
-            terms[Evidence::Hovering as usize] =
-                lk::HOVER.map(|p| lk::MOTION_WEIGHT * (1.0 - p).ln());
+            terms[Evidence::Hovering as usize] = hover_terms().1;
         }
         if faded.company_checks >= 3.0 {
             let f = (faded.company / faded.company_checks).clamp(0.0, 1.0);

@@ -219,6 +219,11 @@ impl SeedStore {
         }
     }
 
+    /// The number the next seed [`SeedStore::add`] keeps will have.
+    pub fn next_seq(&self) -> u64 {
+        self.ring_base + self.ring.len() as u64
+    }
+
     /// Numbers and keeps a seed (seeds of one time pair in this order), to be placed in
     /// its chunk by [`SeedStore::place`]; a seed with a non-finite position could never
     /// be found, so it is not kept (`None`).

@@ -180,8 +180,9 @@ struct InitiationScratch {
     near: Vec<SeedRef>,
     /// Each plot's run in `near`.
     ranges: Vec<(u32, u32)>,
-    /// Each plot's seed number, [`NO_SEED`] while it has none.
-    seq_of: Vec<u64>,
+    /// Each plot's seed number, counted from the batch's first, [`NO_SEED`] while it has
+    /// none: read in chunk order, so at random, and half the size of a full number.
+    seq_of: Vec<u32>,
 }
 
 /// A position detection no track claimed: a second point for a seed, or a new seed.
@@ -199,7 +200,7 @@ struct FreePlot {
 }
 
 /// The number of a free plot that has not become a seed.
-const NO_SEED: u64 = u64::MAX;
+const NO_SEED: u32 = u32::MAX;
 
 /// What a free plot's query for seeds reads.
 #[derive(Debug, Clone, Copy)]
@@ -1323,6 +1324,7 @@ impl Tracker {
         ranges.resize(plots.len(), (0, 0));
         seq_of.clear();
         seq_of.resize(plots.len(), NO_SEED);
+        let first_seq = self.seeds.next_seq();
         for q in queries.iter() {
             let (x, y, sigma, coop_id) = (q.x_m, q.y_m, q.sigma_m, q.coop_id);
             let query_vmax = if coop_id != 0 { coop_vmax } else { vmax };
@@ -1409,7 +1411,11 @@ impl Tracker {
                     if let (Some(seq), Some(slot)) =
                         (self.seeds.add(seed), seq_of.get_mut(next_plot - 1))
                     {
-                        *slot = seq;
+                        // A batch's new seeds are fewer than its plots, which fit a u32.
+                        *slot = seq
+                            .checked_sub(first_seq)
+                            .and_then(|k| u32::try_from(k).ok())
+                            .unwrap_or(NO_SEED);
                     }
                 }
                 continue;
@@ -1463,9 +1469,9 @@ impl Tracker {
         }
         // The new seeds placed in chunk order, from what the queries read of them.
         for q in queries.iter() {
-            if let Some(&seq) = seq_of.get(q.plot as usize).filter(|&&s| s != NO_SEED) {
+            if let Some(&k) = seq_of.get(q.plot as usize).filter(|&&s| s != NO_SEED) {
                 self.seeds.place(SeedPoint {
-                    seq,
+                    seq: first_seq + u64::from(k),
                     x_m: q.x_m,
                     y_m: q.y_m,
                     time_s: t,
