@@ -50,7 +50,20 @@ pub struct Associator {
     parent: Vec<u32>,
     order: Vec<usize>,
     cost: Vec<f64>,
+    /// Per union-find root, its cluster's number ([`NO_CLUSTER`] before it is met, and
+    /// again after the call: only the entries a call set are cleared, not the whole).
+    cluster_of: Vec<u32>,
+    /// Per cluster, its root.
+    roots: Vec<u32>,
+    /// Per gated pair, its cluster's number; then per cluster, where it starts.
+    cluster_id: Vec<u32>,
+    starts: Vec<u32>,
+    next: Vec<u32>,
+    cluster: Vec<Gated>,
 }
+
+/// A root not yet given a cluster number.
+const NO_CLUSTER: u32 = u32::MAX;
 
 impl Associator {
     /// An empty workspace.
@@ -115,25 +128,54 @@ impl Associator {
                 self.parent[a as usize] = b;
             }
         }
-        // Order pairs by cluster root, then track, then detection: deterministic.
-        let mut roots: Vec<u32> = Vec::with_capacity(gated.len());
-        for g in gated {
-            let r = self.find(g.track);
-            roots.push(r);
+        // Clusters numbered in order of first appearance and gathered by a counting
+        // sort, each keeping its pairs in track-then-detection order. A comparison sort
+        // of every pair by (root, track, detection) cost more than the solving, and the
+        // clusters' order does not matter: each track and detection lies in one cluster,
+        // and the pairs are sorted at the end.
+        if self.cluster_of.len() < n_tracks + n_detections {
+            self.cluster_of.resize(n_tracks + n_detections, NO_CLUSTER);
         }
-        self.order.clear();
-        self.order.extend(0..gated.len());
-        self.order
-            .sort_unstable_by_key(|&i| (roots[i], gated[i].track, gated[i].detection));
-        let order = std::mem::take(&mut self.order);
-        let mut start = 0;
-        while start < order.len() {
-            let root = roots[order[start]];
-            let mut end = start;
-            while end < order.len() && roots[order[end]] == root {
-                end += 1;
+        self.roots.clear();
+        self.cluster_id.clear();
+        self.starts.clear();
+        self.starts.push(0);
+        for g in gated {
+            let r = self.find(g.track) as usize;
+            let mut c = self.cluster_of[r];
+            if c == NO_CLUSTER {
+                c = (self.starts.len() - 1) as u32;
+                self.cluster_of[r] = c;
+                self.roots.push(r as u32);
+                self.starts.push(0);
             }
-            let cluster: Vec<Gated> = order[start..end].iter().map(|&i| gated[i]).collect();
+            self.starts[c as usize + 1] += 1;
+            self.cluster_id.push(c);
+        }
+        for &r in &self.roots {
+            self.cluster_of[r as usize] = NO_CLUSTER;
+        }
+        for c in 1..self.starts.len() {
+            self.starts[c] += self.starts[c - 1];
+        }
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.resize(gated.len(), 0);
+        self.next.clone_from(&self.starts);
+        for (i, &c) in self.cluster_id.iter().enumerate() {
+            order[self.next[c as usize] as usize] = i;
+            self.next[c as usize] += 1;
+        }
+        let by_track = |a: &Gated, b: &Gated| (a.track, a.detection).cmp(&(b.track, b.detection));
+        let sorted = gated.windows(2).all(|w| by_track(&w[0], &w[1]).is_le());
+        let mut cluster = std::mem::take(&mut self.cluster);
+        for c in 0..self.starts.len() - 1 {
+            let (start, end) = (self.starts[c] as usize, self.starts[c + 1] as usize);
+            cluster.clear();
+            cluster.extend(order[start..end].iter().map(|&i| gated[i]));
+            if !sorted {
+                cluster.sort_unstable_by(by_track);
+            }
             match method {
                 Method::Gnn => {
                     self.solve_gnn(&cluster, miss_log, &mut sol)?;
@@ -150,9 +192,9 @@ impl Associator {
                     }
                 }
             }
-            start = end;
         }
         self.order = order;
+        self.cluster = cluster;
         sol.pairs.sort_unstable_by_key(|p| (p.0, p.1));
         Ok(sol)
     }
@@ -493,5 +535,33 @@ mod tests {
             .unwrap();
         assert_eq!(s.pairs, vec![(0, 1, 1.0), (1, 0, 1.0), (2, 2, 1.0)]);
         assert_eq!(s.clusters_exact, 2);
+    }
+
+    proptest::proptest! {
+        /// The answer does not depend on the order the gated pairs come in, for either
+        /// method, and a workspace reused across calls gives what a fresh one does.
+        #[test]
+        fn order_of_pairs_and_reuse_change_nothing(
+            pairs in proptest::collection::vec((0u32..12, 0u32..15, -6.0f64..8.0), 0..60),
+            rotate in 0usize..60,
+            exact in 1usize..200,
+        ) {
+            let miss = [-2.3; 12];
+            let mut sorted: Vec<Gated> = pairs.iter().map(|&(t, d, s)| g(t, d, s)).collect();
+            sorted.sort_by_key(|a| (a.track, a.detection));
+            sorted.dedup_by(|a, b| (a.track, a.detection) == (b.track, b.detection));
+            let mut shuffled = sorted.clone();
+            shuffled.reverse();
+            let k = rotate % shuffled.len().max(1);
+            shuffled.rotate_left(k);
+            let mut reused = Associator::new();
+            for method in [Method::Gnn, Method::Jpda { max_exact_hypotheses: exact }] {
+                let want = Associator::new().associate(12, 15, &miss, &sorted, method).unwrap();
+                let got = reused.associate(12, 15, &miss, &shuffled, method).unwrap();
+                proptest::prop_assert_eq!(&got, &want);
+                let again = reused.associate(12, 15, &miss, &sorted, method).unwrap();
+                proptest::prop_assert_eq!(&again, &want);
+            }
+        }
     }
 }
