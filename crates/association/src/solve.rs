@@ -205,6 +205,21 @@ impl Associator {
         miss_log: &[f64],
         sol: &mut Solution,
     ) -> Result<(), AssociationError> {
+        // One track and one detection (most clusters of a sparse scene): the cheaper of
+        // the pair and the miss, decided without a cost matrix. A tie or an infinite
+        // cost goes to the solver, whose rule decides those.
+        if let [only] = cluster {
+            let pair = -only.score;
+            let miss = -miss_log[only.track as usize];
+            if pair.is_finite() && miss.is_finite() && pair != miss {
+                if pair < miss {
+                    sol.pairs.push((only.track, only.detection, 1.0));
+                    sol.track_miss[only.track as usize] = 0.0;
+                    sol.detection_used[only.detection as usize] = 1.0;
+                }
+                return Ok(());
+            }
+        }
         let (tracks, dets) = local_indices(cluster);
         let nt = tracks.len();
         let nd = dets.len();
@@ -562,6 +577,22 @@ mod tests {
                 let again = reused.associate(12, 15, &miss, &sorted, method).unwrap();
                 proptest::prop_assert_eq!(&again, &want);
             }
+        }
+
+        /// A cluster of one track and one detection is decided as the assignment solver
+        /// decides it (the same pair listed twice takes the solver's path): the pair
+        /// when its score beats the miss.
+        #[test]
+        fn a_lone_pair_is_decided_as_the_solver_decides(
+            score in -8.0f64..8.0,
+            miss in -8.0f64..0.0,
+        ) {
+            let one = [g(0, 0, score)];
+            let twice = [g(0, 0, score), g(0, 0, score)];
+            let fast = Associator::new().associate(1, 1, &[miss], &one, Method::Gnn).unwrap();
+            let solver = Associator::new().associate(1, 1, &[miss], &twice, Method::Gnn).unwrap();
+            proptest::prop_assert_eq!(&fast, &solver);
+            proptest::prop_assert_eq!(fast.pairs.len(), usize::from(score > miss));
         }
     }
 }
