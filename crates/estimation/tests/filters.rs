@@ -10,6 +10,23 @@ fn diag(v: [f64; 6]) -> Matrix6<f64> {
     Matrix6::from_diagonal(&Vector6::from_row_slice(&v))
 }
 
+/// A two-mode IMM: `quiet` and a manoeuvring mode of the given noise densities
+/// (horizontal, vertical), sojourns of 30 s and 5 s.
+fn two_modes(quiet: NearlyConstantVelocity, manoeuvre: (f64, f64), initial: [f64; 2]) -> ImmConfig {
+    ImmConfig {
+        models: [
+            quiet,
+            NearlyConstantVelocity {
+                q_horizontal_m2ps3: manoeuvre.0,
+                q_vertical_m2ps3: manoeuvre.1,
+            },
+        ],
+        mean_sojourn_s: [30.0, 5.0],
+        n_modes: 2,
+        initial_probs: initial,
+    }
+}
+
 /// One predict and one update on the east axis, worked by hand:
 /// prior x = 0, vx = 10, P = diag(100, 25) (x, vx), q = 0, dt = 1:
 ///   predicted x = 10, P = [[125, 25], [25, 25]];
@@ -204,21 +221,11 @@ fn bearing_update_moves_across_the_line_of_sight() {
 /// it flies straight, back to the quiet one.
 #[test]
 fn imm_detects_a_manoeuvre() {
-    let cfg = ImmConfig {
-        models: [
-            NearlyConstantVelocity {
-                q_horizontal_m2ps3: 0.05,
-                q_vertical_m2ps3: 0.05,
-            },
-            NearlyConstantVelocity {
-                q_horizontal_m2ps3: 50.0,
-                q_vertical_m2ps3: 5.0,
-            },
-        ],
-        mean_sojourn_s: [30.0, 5.0],
-        n_modes: 2,
-        initial_probs: [0.5, 0.5],
+    let quiet = NearlyConstantVelocity {
+        q_horizontal_m2ps3: 0.05,
+        q_vertical_m2ps3: 0.05,
     };
+    let cfg = two_modes(quiet, (50.0, 5.0), [0.5, 0.5]);
     let mut s = ImmState::new(
         Gaussian {
             mean: Vector6::new(0.0, 0.0, 0.0, 20.0, 0.0, 0.0),
@@ -262,18 +269,7 @@ fn in_place_steps_match_the_by_value_ones() {
         q_horizontal_m2ps3: 0.5,
         q_vertical_m2ps3: 0.2,
     };
-    let two = ImmConfig {
-        models: [
-            quiet,
-            NearlyConstantVelocity {
-                q_horizontal_m2ps3: 40.0,
-                q_vertical_m2ps3: 4.0,
-            },
-        ],
-        mean_sojourn_s: [30.0, 5.0],
-        n_modes: 2,
-        initial_probs: [0.7, 0.3],
-    };
+    let two = two_modes(quiet, (40.0, 4.0), [0.7, 0.3]);
     let start = Gaussian {
         mean: Vector6::new(100.0, -50.0, 30.0, 12.0, 3.0, 0.0),
         cov: diag([400.0, 400.0, 900.0, 25.0, 25.0, 4.0]),
