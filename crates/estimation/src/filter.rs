@@ -36,7 +36,19 @@ const LN_2PI: f64 = 1.837_877_066_409_345_5;
 impl Innovation {
     /// Computes the innovation statistics of `lin` against `g`.
     pub fn new(g: &Gaussian, lin: &Linearized) -> Result<Self, EstimationError> {
-        let s = innovation_covariance(g, lin);
+        Self::with_block(g, lin, position_block(lin).as_ref())
+    }
+
+    /// [`Innovation::new`] with the Jacobian's position block already looked for.
+    fn with_block(
+        g: &Gaussian,
+        lin: &Linearized,
+        hp: Option<&Matrix3<f64>>,
+    ) -> Result<Self, EstimationError> {
+        let s = match hp {
+            Some(hp) => hp * g.cov.fixed_view::<3, 3>(0, 0) * hp.transpose() + lin.r,
+            None => lin.h * g.cov * lin.h.transpose() + lin.r,
+        };
         let chol = nalgebra::Cholesky::new(s).ok_or(EstimationError::SingularInnovation)?;
         let s_inv = chol.inverse();
         let det: f64 = chol.l_dirty().diagonal().iter().map(|d| d * d).product();
@@ -68,8 +80,9 @@ pub struct UpdateOutcome {
 /// Uses the Joseph form so the covariance stays symmetric positive semi-definite in
 /// floating point.
 pub fn update(g: &Gaussian, lin: &Linearized) -> Result<UpdateOutcome, EstimationError> {
-    let innovation = Innovation::new(g, lin)?;
-    let (k, mut cov) = match position_block(lin) {
+    let hp = position_block(lin);
+    let innovation = Innovation::with_block(g, lin, hp.as_ref())?;
+    let (k, mut cov) = match hp {
         Some(hp) => {
             let pht = g.cov.fixed_columns::<3>(0) * hp.transpose();
             let k = pht * innovation.s_inv;
@@ -125,14 +138,6 @@ fn position_block(lin: &Linearized) -> Option<Matrix3<f64>> {
         .iter()
         .all(|&v| v == 0.0)
         .then(|| lin.h.fixed_columns::<3>(0).into_owned())
-}
-
-/// `S = H P Hᵀ + R`.
-fn innovation_covariance(g: &Gaussian, lin: &Linearized) -> Matrix3<f64> {
-    match position_block(lin) {
-        Some(hp) => hp * g.cov.fixed_view::<3, 3>(0, 0) * hp.transpose() + lin.r,
-        None => lin.h * g.cov * lin.h.transpose() + lin.r,
-    }
 }
 
 /// Moment-matches a weighted mixture of Gaussians into one (weights need not be

@@ -110,19 +110,9 @@ impl ImmState {
     /// Interaction (mixing) then per-mode prediction `dt_s` ahead. The returned state's
     /// `probs` are the predicted mode probabilities.
     pub fn predict(&self, cfg: &ImmConfig, dt_s: f64) -> Result<Self, EstimationError> {
-        if !dt_s.is_finite() || dt_s < 0.0 {
-            return Err(EstimationError::TimeStep(dt_s));
-        }
-        let n = self.n_modes;
-        if n == 1 {
-            let g = cfg.models[0].predict(&self.modes[0], dt_s)?;
-            return Ok(Self {
-                modes: [g; MAX_MODES],
-                probs: [1.0, 0.0],
-                n_modes: 1,
-            });
-        }
-        self.predict_modes(cfg, dt_s)
+        let mut out = *self;
+        self.predict_into(cfg, dt_s, &mut out)?;
+        Ok(out)
     }
 
     /// [`ImmState::predict`] written into `out`, whose modes from `n_modes` on are left

@@ -65,8 +65,8 @@ impl NearlyConstantVelocity {
 /// `F P Fᵀ` for the transition `F = [[I, dt I], [0, I]]`, written out. Every element
 /// of the product is one or two terms (the others are multiples of F's zeros), so this
 /// does a sixth of the general products' work; prediction runs for every track a scan
-/// can touch, and the two 6×6 products were a tenth of the scale benchmark's time. The
-/// terms are added in the order the general product adds them, so the result is the
+/// can touch, and the general 6×6 products were the largest share of the filter's
+/// instructions in the scale benchmark. The terms are added in the order the general product adds them, so the result is the
 /// same to the bit (tested against the general product).
 fn propagate(p: &StateCovariance, dt_s: f64) -> StateCovariance {
     // M = F P: a position row gains dt times its velocity row.
