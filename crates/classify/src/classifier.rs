@@ -180,9 +180,6 @@ struct Inner {
     /// Sparser samples over a longer time, for the mean velocity over a long baseline.
     baseline: Ring<BaselinePoint, BASELINE_CAPACITY>,
     hover_seen_s: Option<f64>,
-    /// Faded sum of weights, weighted sum of RCS dB.
-    rcs_weight: f64,
-    rcs_sum_db: f64,
     hints: [f64; lk::HINT_SETS.len()],
     rf: Presence,
     sound: Presence,
@@ -204,19 +201,25 @@ struct Inner {
 /// each of them cost the scale benchmark more than their tracking did.
 #[derive(Debug, Clone, Default)]
 pub struct ClassState {
-    /// The fading clock and the company counts, which are all a new track gathers.
+    /// The fading clock, the company counts and the RCS statistics, which are all a
+    /// new radar track gathers.
     faded: Faded,
     /// Everything else, once there is any.
     full: Option<Box<Inner>>,
 }
 
-/// The time every faded statistic was last faded to, and the faded counts of company
-/// checks (with company, and all).
+/// The time every faded statistic was last faded to, the faded counts of company
+/// checks (with company, and all), and the faded sum of weights and weighted sum of
+/// RCS dB. The RCS is here rather than in the box because most radars report it: a
+/// clutter field's tracks, which die on their next scan, each allocated a box of
+/// kilobytes for it.
 #[derive(Debug, Clone, Copy, Default)]
 struct Faded {
     evidence_time_s: Option<f64>,
     company: f64,
     company_checks: f64,
+    rcs_weight: f64,
+    rcs_sum_db: f64,
 }
 
 impl ClassState {
@@ -243,10 +246,10 @@ impl ClassState {
         let f = (-dt / cfg.memory_s).exp();
         self.faded.company *= f;
         self.faded.company_checks *= f;
+        self.faded.rcs_weight *= f;
+        self.faded.rcs_sum_db *= f;
         self.faded.evidence_time_s = Some(t);
         if let Some(s) = &mut self.full {
-            s.rcs_weight *= f;
-            s.rcs_sum_db *= f;
             for h in &mut s.hints {
                 *h *= f;
             }
@@ -280,25 +283,26 @@ impl ClassState {
         }
         let w = weight.min(1.0);
         self.fade_to(cfg, t);
-        let s = self.full_mut();
-        s.cached = None;
+        if let Some(s) = &mut self.full {
+            s.cached = None;
+        }
         match kind {
-            SensorKind::PassiveRf => s.rf.add(w),
-            SensorKind::Acoustic => s.sound.add(w),
-            SensorKind::Adsb => s.adsb.add(w),
-            SensorKind::RemoteId => s.remote_id.add(w),
+            SensorKind::PassiveRf => self.full_mut().rf.add(w),
+            SensorKind::Acoustic => self.full_mut().sound.add(w),
+            SensorKind::Adsb => self.full_mut().adsb.add(w),
+            SensorKind::RemoteId => self.full_mut().remote_id.add(w),
             SensorKind::Radar | SensorKind::EoIr | SensorKind::Other => {}
         }
         let Some(a) = attributes else { return };
         if let Some(rcs) = a.rcs_dbsm.filter(|r| r.is_finite()) {
-            s.rcs_weight += w;
-            s.rcs_sum_db += w * rcs;
+            self.faded.rcs_weight += w;
+            self.faded.rcs_sum_db += w * rcs;
         }
         // A passive RF sensor's class names its emitter's protocol, which the RF term
         // already weighs; counting it again as a hint would count one detection twice.
         if kind != SensorKind::PassiveRf {
             if let Some(i) = a.class_hint.as_deref().and_then(lk::hint_set) {
-                s.hints[i] += w;
+                self.full_mut().hints[i] += w;
             }
         }
     }
@@ -486,11 +490,11 @@ impl Inner {
             terms[Evidence::Flocking as usize] =
                 lk::COMPANY.map(|q| lk::MOTION_WEIGHT * (f * q + (1.0 - f) * (1.0 - q)).ln());
         }
-        if s.rcs_weight >= 0.5 {
-            let mean = s.rcs_sum_db / s.rcs_weight;
+        if faded.rcs_weight >= 0.5 {
+            let mean = faded.rcs_sum_db / faded.rcs_weight;
             let f2 = cfg.rcs_fluctuation_db * cfg.rcs_fluctuation_db;
             for (o, (mu, sd)) in terms[Evidence::Rcs as usize].iter_mut().zip(lk::RCS_DBSM) {
-                let d = normal_log_density(mean, mu, sd * sd + f2 / s.rcs_weight).exp();
+                let d = normal_log_density(mean, mu, sd * sd + f2 / faded.rcs_weight).exp();
                 *o = ((1.0 - lk::FLOOR) * d + lk::FLOOR / 120.0).ln();
             }
         }

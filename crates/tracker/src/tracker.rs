@@ -116,6 +116,11 @@ pub struct Tracker {
     /// Boxed: deleting from the middle shifts pointers, not kilobyte-sized tracks.
     #[allow(clippy::vec_box)]
     tracks: Vec<Box<Track>>,
+    /// Boxes of deleted tracks, for new ones: a clutter field starts and deletes
+    /// thousands of tracks a scan, and a fresh kilobyte-sized allocation took the
+    /// allocator's slow path and memory long out of the cache.
+    #[allow(clippy::vec_box)]
+    spare_tracks: Vec<Box<Track>>,
     /// One per track, same order.
     briefs: Vec<Brief>,
     /// Tracks from this index on were started after the last management pass.
@@ -201,6 +206,9 @@ struct FreePlot {
 
 /// The number of a free plot that has not become a seed.
 const NO_SEED: u32 = u32::MAX;
+
+/// Boxes of deleted tracks kept for new ones at most (a few scans of clutter's).
+const MAX_SPARE_TRACKS: usize = 8_192;
 
 /// What a free plot's query for seeds reads.
 #[derive(Debug, Clone, Copy)]
@@ -328,6 +336,7 @@ impl Tracker {
             frame: origin.map(LocalFrame::new),
             sensors: Vec::new(),
             tracks: Vec::new(),
+            spare_tracks: Vec::new(),
             briefs: Vec::new(),
             fresh_from: 0,
             // Cells four times the farthest a new target can go in the pairing window:
@@ -1240,6 +1249,9 @@ impl Tracker {
                     w += 1;
                 }
             }
+            let room = MAX_SPARE_TRACKS.saturating_sub(self.spare_tracks.len());
+            self.spare_tracks
+                .extend(self.tracks.drain(w..).take(room));
             self.tracks.truncate(w);
             self.briefs.truncate(w);
         }
@@ -1504,7 +1516,7 @@ impl Tracker {
                 None => identity.observe_independent(t),
             }
         }
-        let track = Box::new(Track {
+        let track = Track {
             id: 0,
             status: TrackStatus::Tentative,
             time_s: t,
@@ -1521,7 +1533,14 @@ impl Tracker {
             identity,
             several_returns: false,
             seen_by,
-        });
+        };
+        let track = match self.spare_tracks.pop() {
+            Some(mut b) => {
+                *b = track;
+                b
+            }
+            None => Box::new(track),
+        };
         self.briefs.push(Brief::of(&track));
         self.tracks.push(track);
     }
