@@ -1240,18 +1240,26 @@ impl Tracker {
             any_deleted = true;
         }
         if any_deleted {
-            // In place and in order: the order is the tie-break everywhere else.
-            let mut w = 0;
-            for r in 0..self.tracks.len() {
+            // In place and in order: the order is the tie-break everywhere else. From
+            // the first deleted track only, and the briefs copied rather than swapped:
+            // with a hundred radars' batches a second this ran over every track each
+            // time one was deleted.
+            let first = self
+                .briefs
+                .iter()
+                .position(|b| b.status == TrackStatus::Deleted)
+                .unwrap_or(self.briefs.len());
+            let mut w = first;
+            for r in first..self.tracks.len() {
                 if self.briefs[r].status != TrackStatus::Deleted {
+                    // The deleted tracks' boxes gather at the end, for the spares.
                     self.tracks.swap(w, r);
-                    self.briefs.swap(w, r);
+                    self.briefs[w] = self.briefs[r];
                     w += 1;
                 }
             }
             let room = MAX_SPARE_TRACKS.saturating_sub(self.spare_tracks.len());
-            self.spare_tracks
-                .extend(self.tracks.drain(w..).take(room));
+            self.spare_tracks.extend(self.tracks.drain(w..).take(room));
             self.tracks.truncate(w);
             self.briefs.truncate(w);
         }
