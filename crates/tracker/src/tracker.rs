@@ -4,7 +4,7 @@ use crate::{
     existence,
     initiation::{cross_bearings, two_point, BearingSeed, Seed, TwoPoint},
     seeds::{SeedPoint, SeedRef, SeedStore},
-    track::{Brief, Track},
+    track::{Brief, ReachBox, Track},
     TrackerError,
 };
 use association::{Associator, Gated, Method, SpatialGrid};
@@ -123,6 +123,8 @@ pub struct Tracker {
     spare_tracks: Vec<Box<Track>>,
     /// One per track, same order.
     briefs: Vec<Brief>,
+    /// Each brief's [`ReachBox`], same order.
+    reach: Vec<ReachBox>,
     /// Tracks from this index on were started after the last management pass.
     fresh_from: usize,
     seeds: SeedStore,
@@ -206,6 +208,15 @@ struct FreePlot {
 
 /// The number of a free plot that has not become a seed.
 const NO_SEED: u32 = u32::MAX;
+
+/// How long after a brief's time its [`ReachBox`] holds: a radar's next scan.
+const REACH_HORIZON_S: f64 = 2.0;
+
+/// A brief's [`ReachBox`] over [`REACH_HORIZON_S`], ending a millisecond before the
+/// track can go stale (so a track the box passes over is not stale either).
+fn box_of(b: &Brief, gate_h: f64, q_max_h: f64, max_coast_s: f64) -> ReachBox {
+    b.reach_box(REACH_HORIZON_S, gate_h, q_max_h, b.last_update_s + max_coast_s - 1e-3)
+}
 
 /// Boxes of deleted tracks kept for new ones at most (a few scans of clutter's).
 const MAX_SPARE_TRACKS: usize = 8_192;
@@ -338,6 +349,7 @@ impl Tracker {
             tracks: Vec::new(),
             spare_tracks: Vec::new(),
             briefs: Vec::new(),
+            reach: Vec::new(),
             fresh_from: 0,
             // Cells four times the farthest a new target can go in the pairing window:
             // a query's disc (that reach plus the plots' spread) then spans one or two
@@ -792,7 +804,26 @@ impl Tracker {
                 }
                 _ => None,
             };
-            for (ti, b) in self.briefs.iter().enumerate() {
+            let pad_m = 1.05 * gate_h.sqrt() * max_sigma * (1.0 + 1e-6) + 0.01;
+            let coverage_box = coverage.map_or(
+                (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+                |(sx, sy, max)| (sx - max, sx + max, sy - max, sy + max),
+            );
+            for (ti, (b, reach)) in self.briefs.iter().zip(&self.reach).enumerate() {
+                // Far from the batch and its sensor's coverage for sure: neither
+                // visited nor stale (the box ends before the track can be).
+                if reach.misses(t, pad_m, x0, x1, y0, y1)
+                    && reach.misses(
+                        t,
+                        0.0,
+                        coverage_box.0,
+                        coverage_box.1,
+                        coverage_box.2,
+                        coverage_box.3,
+                    )
+                {
+                    continue;
+                }
                 let (cx, cy) = b.centre_at(t);
                 let covered = coverage.is_some_and(|(sx, sy, max)| {
                     let (dx, dy) = (cx - sx, cy - sy);
@@ -1162,6 +1193,10 @@ impl Tracker {
         }
     }
 
+    fn reach_box(&self, b: &Brief) -> ReachBox {
+        box_of(b, self.gate[2], self.q_max_h, self.cfg.management.max_coast_s)
+    }
+
     /// Deletes, confirms and demotes. Only the tracks the batch visited (`active`) and
     /// those started since the last pass can have changed in anything but age, so only
     /// they are judged in full; of the others, `stale` lists those that aged out.
@@ -1171,6 +1206,8 @@ impl Tracker {
         let hold = existence::log_odds(mg.hold_existence);
         let del_tent = existence::log_odds(mg.delete_tentative_existence);
         let del_conf = existence::log_odds(mg.delete_confirmed_existence);
+        let (gate_h, q_max_h, coast_s) = (self.gate[2], self.q_max_h, mg.max_coast_s);
+        let reach_box = |b: &Brief| box_of(b, gate_h, q_max_h, coast_s);
         let (fresh, n) = (self.fresh_from as u32, self.tracks.len() as u32);
         let judged = active
             .iter()
@@ -1229,6 +1266,7 @@ impl Tracker {
             let b = &mut self.briefs[ti as usize];
             if tr.time_s == t || b.status != tr.status || b.has_id != (tr.id != 0) {
                 *b = Brief::of(tr);
+                self.reach[ti as usize] = reach_box(b);
             }
         }
         for &ti in stale {
@@ -1255,6 +1293,7 @@ impl Tracker {
                     // The deleted tracks' boxes gather at the end, for the spares.
                     self.tracks.swap(w, r);
                     self.briefs[w] = self.briefs[r];
+                    self.reach[w] = self.reach[r];
                     w += 1;
                 }
             }
@@ -1262,6 +1301,7 @@ impl Tracker {
             self.spare_tracks.extend(self.tracks.drain(w..).take(room));
             self.tracks.truncate(w);
             self.briefs.truncate(w);
+            self.reach.truncate(w);
         }
         self.fresh_from = self.tracks.len();
     }
@@ -1549,7 +1589,9 @@ impl Tracker {
             }
             None => Box::new(track),
         };
-        self.briefs.push(Brief::of(&track));
+        let brief = Brief::of(&track);
+        self.reach.push(self.reach_box(&brief));
+        self.briefs.push(brief);
         self.tracks.push(track);
     }
 
