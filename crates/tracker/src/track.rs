@@ -153,16 +153,28 @@ impl ReachBox {
         y1: 0.0,
     };
 
+    /// A deleted track's: missed by everything.
+    pub const GONE: Self = Self {
+        from_s: f64::NEG_INFINITY,
+        until_s: f64::INFINITY,
+        x0: f64::INFINITY,
+        x1: f64::NEG_INFINITY,
+        y0: f64::INFINITY,
+        y1: f64::NEG_INFINITY,
+    };
+
     /// Whether the box, widened by `pad_m`, certainly misses the rectangle
     /// `[x0, x1] x [y0, y1]` at `t` (an empty rectangle, `x0 > x1`, is missed). False
     /// whenever that is not certain, so the caller falls back to the exact test.
     pub fn misses(&self, t: f64, pad_m: f64, x0: f64, x1: f64, y0: f64, y1: f64) -> bool {
-        t >= self.from_s
-            && t <= self.until_s
-            && (self.x1 + pad_m < x0
-                || self.x0 - pad_m > x1
-                || self.y1 + pad_m < y0
-                || self.y0 - pad_m > y1)
+        // Only `GONE` starts at minus infinity (a brief's box has a finite time).
+        self.from_s == f64::NEG_INFINITY
+            || t >= self.from_s
+                && t <= self.until_s
+                && (self.x1 + pad_m < x0
+                    || self.x0 - pad_m > x1
+                    || self.y1 + pad_m < y0
+                    || self.y0 - pad_m > y1)
     }
 }
 
@@ -317,8 +329,12 @@ mod tests {
         let far = |bx: ReachBox| bx.misses(1.0, 0.0, 1e6, 2e6, 1e6, 2e6);
         assert!(far(b.reach_box(2.0, 16.0, 1.0, 20.0)));
         // Past its horizon, or before its time, the box says nothing.
-        assert!(!b.reach_box(2.0, 16.0, 1.0, 20.0).misses(2.5, 0.0, 1e6, 2e6, 1e6, 2e6));
-        assert!(!b.reach_box(2.0, 16.0, 1.0, 20.0).misses(-0.5, 0.0, 1e6, 2e6, 1e6, 2e6));
+        assert!(!b
+            .reach_box(2.0, 16.0, 1.0, 20.0)
+            .misses(2.5, 0.0, 1e6, 2e6, 1e6, 2e6));
+        assert!(!b
+            .reach_box(2.0, 16.0, 1.0, 20.0)
+            .misses(-0.5, 0.0, 1e6, 2e6, 1e6, 2e6));
         b.var_m2 = f64::NAN;
         assert!(!far(b.reach_box(2.0, 16.0, 1.0, 20.0)));
         b.var_m2 = 100.0;

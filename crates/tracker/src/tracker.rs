@@ -123,8 +123,13 @@ pub struct Tracker {
     spare_tracks: Vec<Box<Track>>,
     /// One per track, same order.
     briefs: Vec<Brief>,
-    /// Each brief's [`ReachBox`], same order.
+    /// Each brief's [`ReachBox`], same order ([`ReachBox::GONE`] for a deleted track).
     reach: Vec<ReachBox>,
+    /// Deleted tracks still in `tracks` (their briefs say `Deleted`), removed together
+    /// once they are many: removing each batch's few in place and in order moved every
+    /// track after them, and with a hundred radars' batches a second that was the
+    /// largest memory traffic of a sector's tracking.
+    deleted_held: usize,
     /// Tracks from this index on were started after the last management pass.
     fresh_from: usize,
     seeds: SeedStore,
@@ -215,7 +220,12 @@ const REACH_HORIZON_S: f64 = 2.0;
 /// A brief's [`ReachBox`] over [`REACH_HORIZON_S`], ending a millisecond before the
 /// track can go stale (so a track the box passes over is not stale either).
 fn box_of(b: &Brief, gate_h: f64, q_max_h: f64, max_coast_s: f64) -> ReachBox {
-    b.reach_box(REACH_HORIZON_S, gate_h, q_max_h, b.last_update_s + max_coast_s - 1e-3)
+    b.reach_box(
+        REACH_HORIZON_S,
+        gate_h,
+        q_max_h,
+        b.last_update_s + max_coast_s - 1e-3,
+    )
 }
 
 /// Boxes of deleted tracks kept for new ones at most (a few scans of clutter's).
@@ -350,6 +360,7 @@ impl Tracker {
             spare_tracks: Vec::new(),
             briefs: Vec::new(),
             reach: Vec::new(),
+            deleted_held: 0,
             fresh_from: 0,
             // Cells four times the farthest a new target can go in the pairing window:
             // a query's disc (that reach plus the plots' spread) then spans one or two
@@ -435,7 +446,7 @@ impl Tracker {
 
     /// Number of tracks held (tentative and confirmed).
     pub fn live_tracks(&self) -> usize {
-        self.tracks.len()
+        self.tracks.len() - self.deleted_held
     }
 
     fn sensor(&self, i: SensorIndex) -> SensorContext {
@@ -796,7 +807,10 @@ impl Tracker {
         active.clear();
         stale.clear();
         if bearing_batch || covers_all {
-            active.extend(0..self.tracks.len() as u32);
+            active.extend(
+                (0..self.tracks.len() as u32)
+                    .filter(|&i| self.briefs[i as usize].status != TrackStatus::Deleted),
+            );
         } else {
             let coverage = match (ctx.max_range_m, ctx.geometry) {
                 (Some(max), Some(g)) if ctx.kind.reports_misses() => {
@@ -806,7 +820,12 @@ impl Tracker {
             };
             let pad_m = 1.05 * gate_h.sqrt() * max_sigma * (1.0 + 1e-6) + 0.01;
             let coverage_box = coverage.map_or(
-                (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+                (
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                ),
                 |(sx, sy, max)| (sx - max, sx + max, sy - max, sy + max),
             );
             for (ti, (b, reach)) in self.briefs.iter().zip(&self.reach).enumerate() {
@@ -1194,7 +1213,12 @@ impl Tracker {
     }
 
     fn reach_box(&self, b: &Brief) -> ReachBox {
-        box_of(b, self.gate[2], self.q_max_h, self.cfg.management.max_coast_s)
+        box_of(
+            b,
+            self.gate[2],
+            self.q_max_h,
+            self.cfg.management.max_coast_s,
+        )
     }
 
     /// Deletes, confirms and demotes. Only the tracks the batch visited (`active`) and
@@ -1214,7 +1238,7 @@ impl Tracker {
             .copied()
             .filter(|&i| i < fresh)
             .chain(fresh..n);
-        let mut any_deleted = false;
+        let mut deleted = 0;
         for ti in judged {
             let tr = &mut self.tracks[ti as usize];
             let was_confirmed = tr.id != 0;
@@ -1236,7 +1260,7 @@ impl Tracker {
                     self.stats.tracks_deleted += 1;
                 }
                 tr.status = TrackStatus::Deleted;
-                any_deleted = true;
+                deleted += 1;
             } else {
                 match tr.status {
                     TrackStatus::Tentative => {
@@ -1266,7 +1290,11 @@ impl Tracker {
             let b = &mut self.briefs[ti as usize];
             if tr.time_s == t || b.status != tr.status || b.has_id != (tr.id != 0) {
                 *b = Brief::of(tr);
-                self.reach[ti as usize] = reach_box(b);
+                self.reach[ti as usize] = if b.status == TrackStatus::Deleted {
+                    ReachBox::GONE
+                } else {
+                    reach_box(b)
+                };
             }
         }
         for &ti in stale {
@@ -1275,13 +1303,15 @@ impl Tracker {
                 self.stats.tracks_deleted += 1;
             }
             b.status = TrackStatus::Deleted;
-            any_deleted = true;
+            self.reach[ti as usize] = ReachBox::GONE;
+            deleted += 1;
         }
-        if any_deleted {
+        self.deleted_held += deleted;
+        // Every pass skips a deleted track (the scan by its box, the others by its
+        // brief), so holding some changes nothing but memory, bounded here.
+        if self.deleted_held > 0 && self.deleted_held >= (self.tracks.len() / 8).max(256) {
             // In place and in order: the order is the tie-break everywhere else. From
-            // the first deleted track only, and the briefs copied rather than swapped:
-            // with a hundred radars' batches a second this ran over every track each
-            // time one was deleted.
+            // the first deleted track only, and the briefs copied rather than swapped.
             let first = self
                 .briefs
                 .iter()
@@ -1302,6 +1332,7 @@ impl Tracker {
             self.tracks.truncate(w);
             self.briefs.truncate(w);
             self.reach.truncate(w);
+            self.deleted_held = 0;
         }
         self.fresh_from = self.tracks.len();
     }
@@ -1602,15 +1633,19 @@ impl Tracker {
         if self
             .last_company_s
             .is_some_and(|l| t - l < ccfg.company_interval_s)
-            || self.tracks.is_empty()
+            || self.live_tracks() == 0
         {
             return;
         }
         self.last_company_s = Some(t);
-        let now: Vec<[f64; 6]> = self
-            .tracks
+        // The live tracks, in order (deleted ones may still be held).
+        let live: Vec<usize> = (0..self.tracks.len())
+            .filter(|&i| self.briefs[i].status != TrackStatus::Deleted)
+            .collect();
+        let now: Vec<[f64; 6]> = live
             .iter()
-            .map(|tr| {
+            .map(|&i| {
+                let tr = &self.tracks[i];
                 let m = &tr.combined.mean;
                 let dt = t - tr.time_s;
                 [
@@ -1626,7 +1661,8 @@ impl Tracker {
         let r = ccfg.company_radius_m;
         self.company_grid
             .rebuild(now.iter().map(|p| (p[0], p[1])), r);
-        for (i, tr) in self.tracks.iter_mut().enumerate() {
+        for (i, &ti) in live.iter().enumerate() {
+            let tr = &mut self.tracks[ti];
             let p = now[i];
             let mut found = false;
             self.company_grid.for_each_within(p[0], p[1], r, |j| {
