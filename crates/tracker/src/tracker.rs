@@ -125,6 +125,9 @@ pub struct Tracker {
     briefs: Vec<Brief>,
     /// Each brief's [`ReachBox`], same order ([`ReachBox::GONE`] for a deleted track).
     reach: Vec<ReachBox>,
+    /// Whether each track is reported (confirmed or coasting), same order: a byte a
+    /// track, so each moment's report reads a few kilobytes, not every brief.
+    reportable: Vec<bool>,
     /// Deleted tracks still in `tracks` (their briefs say `Deleted`), removed together
     /// once they are many: removing each batch's few in place and in order moved every
     /// track after them, and with a hundred radars' batches a second that was the
@@ -360,6 +363,7 @@ impl Tracker {
             spare_tracks: Vec::new(),
             briefs: Vec::new(),
             reach: Vec::new(),
+            reportable: Vec::new(),
             deleted_held: 0,
             fresh_from: 0,
             // Cells four times the farthest a new target can go in the pairing window:
@@ -1290,6 +1294,8 @@ impl Tracker {
             let b = &mut self.briefs[ti as usize];
             if tr.time_s == t || b.status != tr.status || b.has_id != (tr.id != 0) {
                 *b = Brief::of(tr);
+                self.reportable[ti as usize] =
+                    matches!(b.status, TrackStatus::Confirmed | TrackStatus::Coasting);
                 self.reach[ti as usize] = if b.status == TrackStatus::Deleted {
                     ReachBox::GONE
                 } else {
@@ -1304,6 +1310,7 @@ impl Tracker {
             }
             b.status = TrackStatus::Deleted;
             self.reach[ti as usize] = ReachBox::GONE;
+            self.reportable[ti as usize] = false;
             deleted += 1;
         }
         self.deleted_held += deleted;
@@ -1324,6 +1331,7 @@ impl Tracker {
                     self.tracks.swap(w, r);
                     self.briefs[w] = self.briefs[r];
                     self.reach[w] = self.reach[r];
+                    self.reportable[w] = self.reportable[r];
                     w += 1;
                 }
             }
@@ -1332,6 +1340,7 @@ impl Tracker {
             self.tracks.truncate(w);
             self.briefs.truncate(w);
             self.reach.truncate(w);
+            self.reportable.truncate(w);
             self.deleted_held = 0;
         }
         self.fresh_from = self.tracks.len();
@@ -1622,6 +1631,7 @@ impl Tracker {
         };
         let brief = Brief::of(&track);
         self.reach.push(self.reach_box(&brief));
+        self.reportable.push(false);
         self.briefs.push(brief);
         self.tracks.push(track);
     }
@@ -1685,12 +1695,11 @@ impl Tracker {
     fn fill_reports(&mut self, t: f64) {
         self.reports.clear();
         let ccfg = &self.cfg.classification;
-        // The briefs say which tracks are reported without touching the others.
         for (tr, _) in self
             .tracks
             .iter_mut()
-            .zip(&self.briefs)
-            .filter(|(_, b)| matches!(b.status, TrackStatus::Confirmed | TrackStatus::Coasting))
+            .zip(&self.reportable)
+            .filter(|(_, &r)| r)
         {
             let g = if t == tr.time_s {
                 tr.combined
