@@ -133,6 +133,9 @@ pub struct Tracker {
     /// track after them, and with a hundred radars' batches a second that was the
     /// largest memory traffic of a sector's tracking.
     deleted_held: usize,
+    /// Whether deleted tracks are held at all (a test turns it off, to show that
+    /// holding them changes no output).
+    hold_deleted: bool,
     /// Tracks from this index on were started after the last management pass.
     fresh_from: usize,
     seeds: SeedStore,
@@ -365,6 +368,7 @@ impl Tracker {
             reach: Vec::new(),
             reportable: Vec::new(),
             deleted_held: 0,
+            hold_deleted: true,
             fresh_from: 0,
             // Cells four times the farthest a new target can go in the pairing window:
             // a query's disc (that reach plus the plots' spread) then spans one or two
@@ -1316,7 +1320,9 @@ impl Tracker {
         self.deleted_held += deleted;
         // Every pass skips a deleted track (the scan by its box, the others by its
         // brief), so holding some changes nothing but memory, bounded here.
-        if self.deleted_held > 0 && self.deleted_held >= (self.tracks.len() / 8).max(256) {
+        if self.deleted_held > 0
+            && (!self.hold_deleted || self.deleted_held >= (self.tracks.len() / 8).max(256))
+        {
             // In place and in order: the order is the tie-break everywhere else. From
             // the first deleted track only, and the briefs copied rather than swapped.
             let first = self
@@ -1870,6 +1876,101 @@ fn existence_hit(pd: f64, lr: f64) -> f64 {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
     use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Four radars with stated ranges (so batches pick their tracks by box and brief),
+    /// each scanning at its own phase, with clutter that starts and deletes tracks in
+    /// every batch: a tracker that holds deleted tracks reports exactly what one that
+    /// removes them at once reports, at every moment, and holds the same live tracks.
+    #[test]
+    fn holding_deleted_tracks_changes_no_report() {
+        let site = Lla::try_from_degrees(52.0, 23.0, 0.0).unwrap();
+        let frame = LocalFrame::new(site);
+        let mut sensors = SensorTable::new();
+        let centres = [
+            (-15_000.0, -15_000.0),
+            (15_000.0, -15_000.0),
+            (-15_000.0, 15_000.0),
+            (15_000.0, 15_000.0),
+        ];
+        for (j, &(x, y)) in centres.iter().enumerate() {
+            sensors.insert(model::Sensor {
+                name: format!("r{j}"),
+                kind: SensorKind::Radar,
+                position: Some(frame.enu_to_lla(geodesy::Enu(Vector3::new(x, y, 0.0)))),
+                sigma_m: Some(15.0),
+                sigma_range_m: None,
+                sigma_azimuth_rad: None,
+                sigma_elevation_rad: None,
+                pd: Some(0.9),
+                max_range_m: Some(12_000.0),
+                sac_sic: None,
+            });
+        }
+        let mut cfg = TrackerConfig::default();
+        cfg.management.clutter_density_per_m2 = 2e-7;
+        cfg.timing.reorder_window_s = 0.0;
+        let mut trackers = [true, false].map(|hold| {
+            let mut t = Tracker::new(cfg.clone(), Some(site), &sensors).unwrap();
+            t.hold_deleted = hold;
+            t
+        });
+        let mut outs: [Vec<(u64, Vec<TrackReport>)>; 2] = Default::default();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let mut max_held = 0;
+        for k in 0..40 {
+            for (j, &(cx, cy)) in centres.iter().enumerate() {
+                let t = f64::from(k) + 0.25 * j as f64;
+                let mut plots: Vec<(f64, f64)> = (0..150)
+                    .map(|_| {
+                        let (r, a) = (
+                            12_000.0 * rng.gen::<f64>().sqrt(),
+                            rng.gen_range(0.0..std::f64::consts::TAU),
+                        );
+                        (cx + r * a.cos(), cy + r * a.sin())
+                    })
+                    .collect();
+                // Two targets per radar, flying straight.
+                for m in 0..2 {
+                    let v = 20.0 + 10.0 * f64::from(m);
+                    plots.push((cx - 5_000.0 + v * t, cy + 3_000.0 * f64::from(m) - 1_500.0));
+                }
+                for (x, y) in plots {
+                    let det = Detection {
+                        time_s: t,
+                        sensor: SensorIndex(j as u32),
+                        measurement: Measurement::Cartesian {
+                            x_m: x,
+                            y_m: y,
+                            z_m: Some(300.0),
+                            sigma_m: 15.0,
+                        },
+                        attributes: None,
+                    };
+                    for (tr, out) in trackers.iter_mut().zip(outs.iter_mut()) {
+                        let mut emit =
+                            |t: f64, r: &[TrackReport]| out.push((t.to_bits(), r.to_vec()));
+                        tr.push(det.clone(), &mut emit).unwrap();
+                    }
+                }
+                max_held = max_held.max(trackers[0].deleted_held);
+                assert_eq!(trackers[1].deleted_held, 0);
+                assert_eq!(trackers[0].live_tracks(), trackers[1].live_tracks());
+            }
+        }
+        for (tr, out) in trackers.iter_mut().zip(outs.iter_mut()) {
+            tr.finish(&mut |t: f64, r: &[TrackReport]| out.push((t.to_bits(), r.to_vec())));
+        }
+        assert!(
+            max_held > 50,
+            "the clutter should leave deleted tracks held: {max_held}"
+        );
+        assert!(
+            outs[0].iter().any(|(_, r)| r.len() >= 6),
+            "targets should be reported"
+        );
+        assert_eq!(outs[0], outs[1]);
+    }
 
     /// The items buffer survives the change of lifetime between batches: a scan's
     /// 100,000 items are not allocated again for each batch.
