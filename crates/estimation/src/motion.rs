@@ -66,8 +66,9 @@ impl NearlyConstantVelocity {
 /// of the product is one or two terms (the others are multiples of F's zeros), so this
 /// does a sixth of the general products' work; prediction runs for every track a scan
 /// can touch, and the general 6×6 products were the largest share of the filter's
-/// instructions in the scale benchmark. The terms are added in the order the general product adds them, so the result is the
-/// same to the bit (tested against the general product).
+/// instructions in the scale benchmark. The terms are added in the order the general
+/// product adds them, so the result is the same to the bit (tested against the general
+/// product).
 fn propagate(p: &StateCovariance, dt_s: f64) -> StateCovariance {
     // M = F P: a position row gains dt times its velocity row.
     let mut m = *p;

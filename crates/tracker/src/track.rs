@@ -164,9 +164,9 @@ impl ReachBox {
     };
 
     /// Whether the box, widened by `pad_m`, certainly misses the rectangle
-    /// `[x0, x1] x [y0, y1]` at `t` (an empty rectangle, `x0 > x1`, is missed). False
+    /// `[x0, x1, y0, y1]` at `t` (an empty rectangle, `x0 > x1`, is missed). False
     /// whenever that is not certain, so the caller falls back to the exact test.
-    pub fn misses(&self, t: f64, pad_m: f64, x0: f64, x1: f64, y0: f64, y1: f64) -> bool {
+    pub fn misses(&self, t: f64, pad_m: f64, [x0, x1, y0, y1]: [f64; 4]) -> bool {
         // Only `GONE` starts at minus infinity (a brief's box has a finite time).
         self.from_s == f64::NEG_INFINITY
             || t >= self.from_s
@@ -295,7 +295,7 @@ mod tests {
             // The rectangle's corner nearest the centre is the point just placed.
             let (x0, x1) = if px >= cx { (px, px + rect.2) } else { (px - rect.2, px) };
             let (y0, y1) = if py >= cy { (py, py + rect.3) } else { (py - rect.3, py) };
-            if bx.misses(t, pad, x0, x1, y0, y1) {
+            if bx.misses(t, pad, [x0, x1, y0, y1]) {
                 let dx = (x0 - cx).max(cx - x1).max(0.0);
                 let dy = (y0 - cy).max(cy - y1).max(0.0);
                 prop_assert!(dx * dx + dy * dy > r * r, "reaches: {dx} {dy} {r}");
@@ -303,7 +303,7 @@ mod tests {
             }
             let (f, a, max) = sensor;
             let (sx, sy) = (cx + f * max * a.cos(), cy + f * max * a.sin());
-            if bx.misses(t, 0.0, sx - max, sx + max, sy - max, sy + max) {
+            if bx.misses(t, 0.0, [sx - max, sx + max, sy - max, sy + max]) {
                 prop_assert!((cx - sx).powi(2) + (cy - sy).powi(2) > max * max);
             }
         }
@@ -326,15 +326,12 @@ mod tests {
             cov_m2ps: 0.0,
             var_m2ps2: 1.0,
         };
-        let far = |bx: ReachBox| bx.misses(1.0, 0.0, 1e6, 2e6, 1e6, 2e6);
+        const FAR: [f64; 4] = [1e6, 2e6, 1e6, 2e6];
+        let far = |bx: ReachBox| bx.misses(1.0, 0.0, FAR);
         assert!(far(b.reach_box(2.0, 16.0, 1.0, 20.0)));
         // Past its horizon, or before its time, the box says nothing.
-        assert!(!b
-            .reach_box(2.0, 16.0, 1.0, 20.0)
-            .misses(2.5, 0.0, 1e6, 2e6, 1e6, 2e6));
-        assert!(!b
-            .reach_box(2.0, 16.0, 1.0, 20.0)
-            .misses(-0.5, 0.0, 1e6, 2e6, 1e6, 2e6));
+        assert!(!b.reach_box(2.0, 16.0, 1.0, 20.0).misses(2.5, 0.0, FAR));
+        assert!(!b.reach_box(2.0, 16.0, 1.0, 20.0).misses(-0.5, 0.0, FAR));
         b.var_m2 = f64::NAN;
         assert!(!far(b.reach_box(2.0, 16.0, 1.0, 20.0)));
         b.var_m2 = 100.0;

@@ -223,15 +223,23 @@ const NO_SEED: u32 = u32::MAX;
 /// How long after a brief's time its [`ReachBox`] holds: a radar's next scan.
 const REACH_HORIZON_S: f64 = 2.0;
 
-/// A brief's [`ReachBox`] over [`REACH_HORIZON_S`], ending a millisecond before the
-/// track can go stale (so a track the box passes over is not stale either).
-fn box_of(b: &Brief, gate_h: f64, q_max_h: f64, max_coast_s: f64) -> ReachBox {
-    b.reach_box(
-        REACH_HORIZON_S,
-        gate_h,
-        q_max_h,
-        b.last_update_s + max_coast_s - 1e-3,
-    )
+/// What the compact arrays beside the briefs hold for a brief: its [`ReachBox`] over
+/// [`REACH_HORIZON_S`], ending a millisecond before the track can go stale (so a track
+/// the box passes over is not stale either), or [`ReachBox::GONE`] once deleted; and
+/// whether it is reported.
+fn derived(b: &Brief, gate_h: f64, q_max_h: f64, max_coast_s: f64) -> (ReachBox, bool) {
+    let reach = if b.status == TrackStatus::Deleted {
+        ReachBox::GONE
+    } else {
+        b.reach_box(
+            REACH_HORIZON_S,
+            gate_h,
+            q_max_h,
+            b.last_update_s + max_coast_s - 1e-3,
+        )
+    };
+    let reported = matches!(b.status, TrackStatus::Confirmed | TrackStatus::Coasting);
+    (reach, reported)
 }
 
 /// Boxes of deleted tracks kept for new ones at most (a few scans of clutter's).
@@ -827,28 +835,21 @@ impl Tracker {
                 _ => None,
             };
             let pad_m = 1.05 * gate_h.sqrt() * max_sigma * (1.0 + 1e-6) + 0.01;
+            let plots_box = [x0, x1, y0, y1];
+            // Empty without a coverage: missed by every box.
             let coverage_box = coverage.map_or(
-                (
+                [
                     f64::INFINITY,
                     f64::NEG_INFINITY,
                     f64::INFINITY,
                     f64::NEG_INFINITY,
-                ),
-                |(sx, sy, max)| (sx - max, sx + max, sy - max, sy + max),
+                ],
+                |(sx, sy, max)| [sx - max, sx + max, sy - max, sy + max],
             );
             for (ti, (b, reach)) in self.briefs.iter().zip(&self.reach).enumerate() {
                 // Far from the batch and its sensor's coverage for sure: neither
                 // visited nor stale (the box ends before the track can be).
-                if reach.misses(t, pad_m, x0, x1, y0, y1)
-                    && reach.misses(
-                        t,
-                        0.0,
-                        coverage_box.0,
-                        coverage_box.1,
-                        coverage_box.2,
-                        coverage_box.3,
-                    )
-                {
+                if reach.misses(t, pad_m, plots_box) && reach.misses(t, 0.0, coverage_box) {
                     continue;
                 }
                 let (cx, cy) = b.centre_at(t);
@@ -1220,15 +1221,6 @@ impl Tracker {
         }
     }
 
-    fn reach_box(&self, b: &Brief) -> ReachBox {
-        box_of(
-            b,
-            self.gate[2],
-            self.q_max_h,
-            self.cfg.management.max_coast_s,
-        )
-    }
-
     /// Deletes, confirms and demotes. Only the tracks the batch visited (`active`) and
     /// those started since the last pass can have changed in anything but age, so only
     /// they are judged in full; of the others, `stale` lists those that aged out.
@@ -1239,7 +1231,7 @@ impl Tracker {
         let del_tent = existence::log_odds(mg.delete_tentative_existence);
         let del_conf = existence::log_odds(mg.delete_confirmed_existence);
         let (gate_h, q_max_h, coast_s) = (self.gate[2], self.q_max_h, mg.max_coast_s);
-        let reach_box = |b: &Brief| box_of(b, gate_h, q_max_h, coast_s);
+        let derive = |b: &Brief| derived(b, gate_h, q_max_h, coast_s);
         let (fresh, n) = (self.fresh_from as u32, self.tracks.len() as u32);
         let judged = active
             .iter()
@@ -1298,13 +1290,7 @@ impl Tracker {
             let b = &mut self.briefs[ti as usize];
             if tr.time_s == t || b.status != tr.status || b.has_id != (tr.id != 0) {
                 *b = Brief::of(tr);
-                self.reportable[ti as usize] =
-                    matches!(b.status, TrackStatus::Confirmed | TrackStatus::Coasting);
-                self.reach[ti as usize] = if b.status == TrackStatus::Deleted {
-                    ReachBox::GONE
-                } else {
-                    reach_box(b)
-                };
+                (self.reach[ti as usize], self.reportable[ti as usize]) = derive(b);
             }
         }
         for &ti in stale {
@@ -1313,8 +1299,7 @@ impl Tracker {
                 self.stats.tracks_deleted += 1;
             }
             b.status = TrackStatus::Deleted;
-            self.reach[ti as usize] = ReachBox::GONE;
-            self.reportable[ti as usize] = false;
+            (self.reach[ti as usize], self.reportable[ti as usize]) = derive(b);
             deleted += 1;
         }
         self.deleted_held += deleted;
@@ -1342,8 +1327,8 @@ impl Tracker {
                 }
             }
             let room = MAX_SPARE_TRACKS.saturating_sub(self.spare_tracks.len());
+            // The drain removes them all, keeping `room` of them.
             self.spare_tracks.extend(self.tracks.drain(w..).take(room));
-            self.tracks.truncate(w);
             self.briefs.truncate(w);
             self.reach.truncate(w);
             self.reportable.truncate(w);
@@ -1636,8 +1621,14 @@ impl Tracker {
             None => Box::new(track),
         };
         let brief = Brief::of(&track);
-        self.reach.push(self.reach_box(&brief));
-        self.reportable.push(false);
+        let (reach, reported) = derived(
+            &brief,
+            self.gate[2],
+            self.q_max_h,
+            self.cfg.management.max_coast_s,
+        );
+        self.reach.push(reach);
+        self.reportable.push(reported);
         self.briefs.push(brief);
         self.tracks.push(track);
     }
