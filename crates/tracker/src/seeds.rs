@@ -1,7 +1,7 @@
 //! Unpaired position detections waiting for a second one.
 //!
 //! Space is cut into square chunks of cells, and each chunk keeps compact slots for its
-//! own seeds (position, time, links) in the order they arrived, which is time order
+//! own seeds (position, number, link) in the order they arrived, which is time order
 //! (batches are processed in time order), so those too old to pair leave from the
 //! front; a queue of (time, chunk) says which chunks have seeds to let go, and no batch
 //! pays for a pass over the others. A chunk holds, per cell, its newest seed, and each
@@ -10,8 +10,10 @@
 //! have left: a cell whose newest seed has left reads as empty (and a chain ends where
 //! it reaches one that has), so leaving seeds are never read. A chunk goes when its
 //! last seed does, so the store stays in proportion to the seeds that can still pair,
-//! not to the area clutter has ever fallen on. What only a pairing reads (covariance,
-//! height) stays in one queue in creation order, which leaves from the front too.
+//! not to the area clutter has ever fallen on. Everything else (time, whether taken,
+//! covariance, height) stays in one queue in creation order, which leaves from the
+//! front too, and is read only for the seeds within a query's radius: a slot of two
+//! coordinates and two numbers puts a chunk in half the cache lines a full one did.
 //!
 //! Keeping a chunk's slots together is what makes it fast: a batch asks its queries
 //! and places its seeds in chunk order ([`SeedStore::locality_order`]), so each chunk
@@ -37,7 +39,7 @@ const CHUNK_CELLS: usize = 1 << (2 * CHUNK_BITS);
 
 type Key = (i64, i64);
 
-/// Where a seed is and what the pairing rule reads of it.
+/// A seed found by a query: where it is and what the pairing rule reads of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct SeedPoint {
     /// Creation order over the whole store: the tie-break between seeds of one time.
@@ -48,23 +50,16 @@ pub(crate) struct SeedPoint {
     pub coop_id: u64,
 }
 
-/// One seed: where it is kept, and what the pairing rule reads of it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct SeedRef {
-    chunk: Key,
-    /// Its number within its chunk.
-    local: u64,
-    pub point: SeedPoint,
-}
-
-/// What a query reads of a seed.
+/// What a query reads of every seed in the cells it touches.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    point: SeedPoint,
+    x_m: f64,
+    y_m: f64,
+    /// Its number in the store (creation order), which finds the rest of it.
+    seq: u64,
     /// The seed (by its number in the chunk) added before this one in its cell, or
     /// [`NONE`].
     prev: u64,
-    used: bool,
 }
 
 /// A chunk's seeds in arrival order (the front one is number `base`), and the newest
@@ -107,9 +102,9 @@ pub(crate) struct SeedStore {
     /// When each chunk was given seeds, in time order: the chunks to look at when
     /// seeds of that time grow too old.
     leaving: VecDeque<(f64, Key)>,
-    /// Every seed in creation order, the front one numbered `ring_base`: what a
-    /// pairing reads (covariance, height) stays here, in the order a batch's plots come,
-    /// and only the chunks' compact slots are written in chunk order.
+    /// Every seed in creation order, the front one numbered `ring_base`: the rest of
+    /// each seed stays here, in the order a batch's plots come, and only the chunks'
+    /// compact slots are written in chunk order.
     ring: VecDeque<Seed>,
     ring_base: u64,
     grouping: Grouping,
@@ -224,41 +219,33 @@ impl SeedStore {
         self.ring_base + self.ring.len() as u64
     }
 
-    /// Numbers and keeps a seed (seeds of one time pair in this order), to be placed in
-    /// its chunk by [`SeedStore::place`]; a seed with a non-finite position could never
-    /// be found, so it is not kept (`None`).
-    pub fn add(&mut self, mut s: Seed) -> Option<u64> {
-        if !(s.position_m.x.is_finite() && s.position_m.y.is_finite()) {
-            return None;
-        }
-        s.seq = self.ring_base + self.ring.len() as u64;
-        s.used = false;
+    /// Keeps a seed as number [`SeedStore::next_seq`] (seeds of one time pair in this
+    /// order), taken already when `s.used`; [`SeedStore::place`] makes it findable,
+    /// before or after (a query skips a placed seed not yet kept). Every plot of a
+    /// batch is kept, in order, so that a plot's number is known before its turn; one
+    /// with a non-finite position could never be found, and is kept as taken.
+    pub fn add(&mut self, mut s: Seed) -> u64 {
+        s.seq = self.next_seq();
+        s.used |= !(s.position_m.x.is_finite() && s.position_m.y.is_finite());
         self.ring.push_back(s);
-        Some(s.seq)
+        s.seq
     }
 
     /// Adds one seed (`add`, then `place`).
     #[cfg(test)]
     pub fn push(&mut self, s: Seed) {
-        if let Some(seq) = self.add(s) {
-            self.place(SeedPoint {
-                seq,
-                x_m: s.position_m.x,
-                y_m: s.position_m.y,
-                time_s: s.time_s,
-                coop_id: s.coop_id,
-            });
-        }
+        let seq = self.add(s);
+        self.place(seq, s.position_m.x, s.position_m.y, s.time_s);
     }
 
-    /// Makes a seed [`SeedStore::add`] kept findable, from what a query reads of it
-    /// (which the caller has at hand in chunk order: a batch places its seeds in
-    /// [`SeedStore::locality_order`]).
-    pub fn place(&mut self, p: SeedPoint) {
-        if !(p.x_m.is_finite() && p.y_m.is_finite()) {
+    /// Makes seed number `seq`, at `(x, y)` and of time `time_s`, findable (the caller
+    /// has those at hand in chunk order: a batch places its seeds in
+    /// [`SeedStore::locality_order`]). Seeds are placed in increasing numbers.
+    pub fn place(&mut self, seq: u64, x_m: f64, y_m: f64, time_s: f64) {
+        if !(x_m.is_finite() && y_m.is_finite()) {
             return;
         }
-        let (key, i) = locate(p.x_m, p.y_m, self.cell_m);
+        let (key, i) = locate(x_m, y_m, self.cell_m);
         let spare = &mut self.spare;
         let chunk = self
             .chunks
@@ -267,14 +254,15 @@ impl SeedStore {
         let local = chunk.base + chunk.slots.len() as u64;
         let prev = std::mem::replace(&mut chunk.heads[i], local);
         // Written so that a NaN time is queued too.
-        if !(p.time_s <= chunk.queued_s) {
-            chunk.queued_s = p.time_s;
-            self.leaving.push_back((p.time_s, key));
+        if !(time_s <= chunk.queued_s) {
+            chunk.queued_s = time_s;
+            self.leaving.push_back((time_s, key));
         }
         chunk.slots.push_back(Slot {
-            point: p,
+            x_m,
+            y_m,
+            seq,
             prev,
-            used: false,
         });
     }
 
@@ -300,6 +288,12 @@ impl SeedStore {
     pub fn sweep(&mut self, t: f64, window_s: f64) {
         // Written so that non-finite times leave too.
         let gone = |time_s: f64| !(t - time_s <= window_s);
+        // In time order: the seeds to go are a prefix, found by bisection, and so are
+        // each chunk's (numbers below the first to stay).
+        let k = self.ring.partition_point(|s| gone(s.time_s));
+        self.ring.drain(..k);
+        self.ring_base += k as u64;
+        let keep_from = self.ring_base;
         while let Some(&(time_s, key)) = self.leaving.front() {
             if !gone(time_s) {
                 break;
@@ -308,11 +302,10 @@ impl SeedStore {
             let Some(chunk) = self.chunks.get_mut(&key) else {
                 continue;
             };
-            // The slots are in time order, so those to go are a prefix, found by
-            // bisection: reading each leaving slot (long out of the cache) cost a miss
+            // Bisection: reading each leaving slot (long out of the cache) cost a miss
             // apiece. A cell whose newest seed has gone keeps its number, below
             // `base`, which reads as empty.
-            let k = chunk.slots.partition_point(|s| gone(s.point.time_s));
+            let k = chunk.slots.partition_point(|s| s.seq < keep_from);
             chunk.slots.drain(..k);
             chunk.base += k as u64;
             if chunk.slots.is_empty() {
@@ -326,13 +319,9 @@ impl SeedStore {
                 }
             }
         }
-        // In time order too: bisection again.
-        let k = self.ring.partition_point(|s| gone(s.time_s));
-        self.ring.drain(..k);
-        self.ring_base += k as u64;
     }
 
-    /// Appends to `out` every seed that can still pair at `t` (unused, at most
+    /// Appends to `out` every kept seed that can still pair at `t` (not taken, at most
     /// `window_s` old) whose horizontal position is within `radius_m` of `(x, y)`,
     /// in no particular order.
     pub fn near(
@@ -342,21 +331,27 @@ impl SeedStore {
         radius_m: f64,
         t: f64,
         window_s: f64,
-        out: &mut Vec<SeedRef>,
+        out: &mut Vec<SeedPoint>,
     ) {
         if !(radius_m >= 0.0 && x.is_finite() && y.is_finite()) {
             return;
         }
         let r2 = radius_m * radius_m;
-        let take = |key: Key, local: u64, s: &Slot, out: &mut Vec<SeedRef>| {
-            let p = s.point;
-            let (dx, dy) = (p.x_m - x, p.y_m - y);
-            if !s.used && t - p.time_s <= window_s && dx * dx + dy * dy <= r2 {
-                out.push(SeedRef {
-                    chunk: key,
-                    local,
-                    point: p,
-                });
+        let take = |s: &Slot, out: &mut Vec<SeedPoint>| {
+            let (dx, dy) = (s.x_m - x, s.y_m - y);
+            if !(dx * dx + dy * dy <= r2) {
+                return;
+            }
+            if let Some(seed) = self.get(s.seq) {
+                if !seed.used && t - seed.time_s <= window_s {
+                    out.push(SeedPoint {
+                        seq: s.seq,
+                        x_m: s.x_m,
+                        y_m: s.y_m,
+                        time_s: seed.time_s,
+                        coop_id: seed.coop_id,
+                    });
+                }
             }
         };
         let (cx0, cy0) = self.cell(x - radius_m, y - radius_m);
@@ -371,9 +366,9 @@ impl SeedStore {
         if span > self.chunks.len() as u128 {
             // A huge radius (a very uncertain plot): reading every seed is cheaper than
             // visiting the empty chunks.
-            for (&key, chunk) in &self.chunks {
-                for (i, s) in chunk.slots.iter().enumerate() {
-                    take(key, chunk.base + i as u64, s, out);
+            for chunk in self.chunks.values() {
+                for s in &chunk.slots {
+                    take(s, out);
                 }
             }
             return;
@@ -388,7 +383,7 @@ impl SeedStore {
                     for cx in cx0.max(bx)..=cx1.min(bx + (CHUNK - 1)) {
                         let mut local = chunk.heads[((cy - by) * CHUNK + (cx - bx)) as usize];
                         while let Some(s) = chunk.slot(local) {
-                            take((kx, ky), local, s, out);
+                            take(s, out);
                             local = s.prev;
                         }
                     }
@@ -397,22 +392,14 @@ impl SeedStore {
         }
     }
 
-    /// The seed a reference names, while it is held.
-    pub fn get(&self, r: &SeedRef) -> Option<&Seed> {
-        self.ring.get(offset(r.point.seq, self.ring_base)?)
+    /// Seed number `seq`, while it is held.
+    pub fn get(&self, seq: u64) -> Option<&Seed> {
+        self.ring.get(offset(seq, self.ring_base)?)
     }
 
-    pub fn mark_used(&mut self, r: &SeedRef) {
-        let Some(chunk) = self.chunks.get_mut(&r.chunk) else {
-            return;
-        };
-        let Some(i) = chunk.index(r.local) else {
-            return;
-        };
-        if let Some(s) = chunk.slots.get_mut(i) {
-            s.used = true;
-        }
-        if let Some(s) = offset(r.point.seq, self.ring_base).and_then(|i| self.ring.get_mut(i)) {
+    /// Marks seed number `seq` taken: no query finds it again.
+    pub fn mark_used(&mut self, seq: u64) {
+        if let Some(s) = offset(seq, self.ring_base).and_then(|i| self.ring.get_mut(i)) {
             s.used = true;
         }
     }
@@ -453,7 +440,7 @@ mod tests {
             }
             let mut out = Vec::new();
             st.near(q.0, q.1, r, 0.0, 1.0, &mut out);
-            let mut got: Vec<u64> = out.iter().map(|&s| st.get(&s).unwrap().seq).collect();
+            let mut got: Vec<u64> = out.iter().map(|s| st.get(s.seq).unwrap().seq).collect();
             got.sort_unstable();
             let want: Vec<u64> = pts
                 .iter()
@@ -494,7 +481,7 @@ mod tests {
                 let mut got: Vec<(u64, u64, u64)> = out
                     .iter()
                     .map(|s| {
-                        let p = st.get(s).unwrap();
+                        let p = st.get(s.seq).unwrap();
                         (p.time_s.to_bits(), p.position_m.x.to_bits(), p.position_m.y.to_bits())
                     })
                     .collect();
@@ -554,15 +541,15 @@ mod tests {
         let mut out = Vec::new();
         st.near(20.0, 0.0, 1.0, 4.5, 5.0, &mut out);
         assert_eq!(out.len(), 1);
-        st.mark_used(&out[0]);
-        assert!(st.get(&out[0]).unwrap().used);
+        st.mark_used(out[0].seq);
+        assert!(st.get(out[0].seq).unwrap().used);
         // At 5.5 s the first seed is too old and the third used: only the second is
         // found, though all are still held until a sweep.
         out.clear();
         st.near(0.0, 0.0, 50.0, 5.5, 5.0, &mut out);
         let found: Vec<f64> = out
             .iter()
-            .map(|&r| st.get(&r).unwrap().position_m.x)
+            .map(|r| st.get(r.seq).unwrap().position_m.x)
             .collect();
         assert_eq!(found, vec![10.0]);
         assert_eq!(st.len(), 4);
@@ -570,18 +557,33 @@ mod tests {
         // until they are too old, and their references stay good.
         st.sweep(5.5, 5.0);
         assert_eq!((st.len(), st.cells_and_chunks()), (3, (2, 2)));
-        assert_eq!(st.get(&out[0]).unwrap().position_m.x, 10.0);
+        assert_eq!(st.get(out[0].seq).unwrap().position_m.x, 10.0);
         st.sweep(9.5, 5.0);
         assert_eq!((st.len(), st.cells_and_chunks()), (0, (0, 0)));
-        assert!(st.get(&out[0]).is_none());
-        // Non-finite positions are not kept.
+        assert!(st.get(out[0].seq).is_none());
+        // A non-finite position is kept as taken (its number is a plot's) and never
+        // found, even by a query that reads every seed.
         st.push(seed(11.0, f64::NAN, 0.0));
-        assert_eq!(st.len(), 0);
+        assert_eq!(st.len(), 1);
+        assert!(st.get(st.next_seq() - 1).unwrap().used);
+        out.clear();
+        st.near(0.0, 0.0, 1e300, 11.0, 5.0, &mut out);
+        assert!(out.is_empty());
         // A query across more cells than are occupied reads every seed instead.
         st.push(seed(12.0, -3e5, 0.0));
         st.push(seed(12.0, 3e5, 0.0));
         out.clear();
         st.near(0.0, 0.0, 3e5, 12.0, 5.0, &mut out);
         assert_eq!(out.len(), 2);
+        // A seed placed before it is kept (a batch places each plot as it asks) is
+        // not found until it is.
+        let seq = st.next_seq();
+        st.place(seq, 100.0, 0.0, 12.0);
+        out.clear();
+        st.near(100.0, 0.0, 1.0, 12.0, 5.0, &mut out);
+        assert!(out.is_empty());
+        st.add(seed(12.0, 100.0, 0.0));
+        st.near(100.0, 0.0, 1.0, 12.0, 5.0, &mut out);
+        assert_eq!(out.iter().map(|p| p.seq).collect::<Vec<_>>(), vec![seq]);
     }
 }

@@ -3,7 +3,7 @@ use crate::{
     config::{AssociationMethod, MotionKind, TrackerConfig},
     existence,
     initiation::{cross_bearings, two_point, BearingSeed, Seed, TwoPoint},
-    seeds::{SeedPoint, SeedRef, SeedStore},
+    seeds::{SeedPoint, SeedStore},
     track::{Brief, ReachBox, Track},
     TrackerError,
 };
@@ -195,12 +195,9 @@ struct InitiationScratch {
     order: Vec<u32>,
     queries: Vec<Query>,
     /// Every plot's candidate seeds, one run each, newest first.
-    near: Vec<SeedRef>,
+    near: Vec<SeedPoint>,
     /// Each plot's run in `near`.
     ranges: Vec<(u32, u32)>,
-    /// Each plot's seed number, counted from the batch's first, [`NO_SEED`] while it has
-    /// none: read in chunk order, so at random, and half the size of a full number.
-    seq_of: Vec<u32>,
 }
 
 /// A position detection no track claimed: a second point for a seed, or a new seed.
@@ -216,9 +213,6 @@ struct FreePlot {
     sigma_m: f64,
     coop_id: u64,
 }
-
-/// The number of a free plot that has not become a seed.
-const NO_SEED: u32 = u32::MAX;
 
 /// How long after a brief's time its [`ReachBox`] holds: a radar's next scan.
 const REACH_HORIZON_S: f64 = 2.0;
@@ -1352,7 +1346,6 @@ impl Tracker {
             queries,
             near,
             ranges,
-            seq_of,
         } = buffers;
         let ic = &self.cfg.initiation;
         let (vmax, window_s) = (ic.max_speed_mps, ic.window_s);
@@ -1375,11 +1368,14 @@ impl Tracker {
         let ctx = self.sensor(sensor);
 
         // First every position plot's candidate seeds, asked in the store's chunk order
-        // so that each chunk is read about once (see `seeds`); then the pairing, in the
-        // batch's own order, skipping seeds an earlier plot of the batch took; then the
-        // new seeds, numbered in the batch's order and added in chunk order. A plot is
-        // given exactly the candidates it would find if it asked in turn, less those
-        // taken, so the order of asking changes nothing.
+        // so that each chunk is read about once (see `seeds`), each plot placed as a
+        // seed as soon as it has asked, while its chunk is at hand; then the pairing,
+        // in the batch's own order, skipping seeds an earlier plot of the batch took,
+        // each plot kept as a seed, taken already if it paired. A plot is given exactly
+        // the candidates it would find if it asked in turn, less those taken (a seed of
+        // the batch's own time cannot pair with it), so the order of asking changes
+        // nothing, and a plot numbered by its place in the batch is numbered as if
+        // only those that did not pair were kept.
         plots.clear();
         plots.extend(free.iter().filter_map(|&di| {
             let item = &items[di];
@@ -1413,8 +1409,6 @@ impl Tracker {
         near.clear();
         ranges.clear();
         ranges.resize(plots.len(), (0, 0));
-        seq_of.clear();
-        seq_of.resize(plots.len(), NO_SEED);
         let first_seq = self.seeds.next_seq();
         for q in queries.iter() {
             let (x, y, sigma, coop_id) = (q.x_m, q.y_m, q.sigma_m, q.coop_id);
@@ -1425,7 +1419,7 @@ impl Tracker {
             // Only seeds a target could have come from.
             let mut kept = start;
             for i in start..near.len() {
-                let p = near[i].point;
+                let p = near[i];
                 let dt = t - p.time_s;
                 let reach = pair_reach_m(vmax, coop_vmax, (coop_id, p.coop_id), dt, sigma);
                 if dt > 0.0 && (x - p.x_m).powi(2) + (y - p.y_m).powi(2) <= reach * reach {
@@ -1435,12 +1429,12 @@ impl Tracker {
             }
             near.truncate(kept);
             // Newest first, then in creation order.
-            near[start..].sort_unstable_by(|a, b| {
-                (b.point.time_s.total_cmp(&a.point.time_s)).then(a.point.seq.cmp(&b.point.seq))
-            });
+            near[start..]
+                .sort_unstable_by(|a, b| (b.time_s.total_cmp(&a.time_s)).then(a.seq.cmp(&b.seq)));
             if let Some(r) = ranges.get_mut(q.plot as usize) {
                 *r = (start as u32, kept as u32);
             }
+            self.seeds.place(first_seq + u64::from(q.plot), x, y, t);
         }
 
         let mut next_plot = 0;
@@ -1449,16 +1443,27 @@ impl Tracker {
             if let Some(plot) = plots.get(next_plot).filter(|p| p.item as usize == di) {
                 let (lo, hi) = ranges.get(next_plot).copied().unwrap_or((0, 0));
                 next_plot += 1;
-                // Always there: every position comes with a covariance.
+                let p = plot.position_m;
+                let mut seed = Seed {
+                    time_s: t,
+                    position_m: p,
+                    cov_m2: nalgebra::Matrix3::zeros(),
+                    has_height: plot.has_height,
+                    used: true,
+                    seq: 0,
+                    coop_id: plot.coop_id,
+                };
+                // Always there: every position comes with a covariance. (Kept as taken
+                // without one: each plot is numbered by its place.)
                 let Some(cov) = item.model.position_covariance_site_m2(hvar) else {
+                    self.seeds.add(seed);
                     continue;
                 };
-                let p = plot.position_m;
                 // Pair with the closest-in-time seeds that a target could have come
                 // from; at most a few, so a dense clutter patch cannot explode.
                 let mut started = 0;
                 for r in near.get(lo as usize..hi as usize).unwrap_or_default() {
-                    let Some(&s) = self.seeds.get(r) else {
+                    let Some(&s) = self.seeds.get(r.seq) else {
                         continue;
                     };
                     if s.used {
@@ -1483,32 +1488,15 @@ impl Tracker {
                             dets[item.det as usize].det.attributes.as_deref(),
                         )),
                     );
-                    self.seeds.mark_used(r);
+                    self.seeds.mark_used(r.seq);
                     started += 1;
                     if started >= 2 {
                         break;
                     }
                 }
-                if started == 0 {
-                    let seed = Seed {
-                        time_s: t,
-                        position_m: p,
-                        cov_m2: cov,
-                        has_height: plot.has_height,
-                        used: false,
-                        seq: 0,
-                        coop_id: plot.coop_id,
-                    };
-                    if let (Some(seq), Some(slot)) =
-                        (self.seeds.add(seed), seq_of.get_mut(next_plot - 1))
-                    {
-                        // A batch's new seeds are fewer than its plots, which fit a u32.
-                        *slot = seq
-                            .checked_sub(first_seq)
-                            .and_then(|k| u32::try_from(k).ok())
-                            .unwrap_or(NO_SEED);
-                    }
-                }
+                seed.cov_m2 = cov;
+                seed.used = started > 0;
+                self.seeds.add(seed);
                 continue;
             }
             // Every position was a plot above: what is left is a bearing.
@@ -1556,18 +1544,6 @@ impl Tracker {
             }
             if !started {
                 self.bearing_seeds.push(b);
-            }
-        }
-        // The new seeds placed in chunk order, from what the queries read of them.
-        for q in queries.iter() {
-            if let Some(&k) = seq_of.get(q.plot as usize).filter(|&&s| s != NO_SEED) {
-                self.seeds.place(SeedPoint {
-                    seq: first_seq + u64::from(k),
-                    x_m: q.x_m,
-                    y_m: q.y_m,
-                    time_s: t,
-                    coop_id: q.coop_id,
-                });
             }
         }
     }
