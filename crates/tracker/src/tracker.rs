@@ -918,7 +918,9 @@ impl Tracker {
                 items
                     .iter()
                     .map(|i| i.position.map_or((f64::NAN, f64::NAN), |p| (p.x, p.y))),
-                mean_r.clamp((4.0 * max_sigma).max(25.0), 50_000.0),
+                // Not `clamp`, which panicked when a plot's sigma (up to 100 km is
+                // accepted) put the floor above the ceiling.
+                mean_r.max((4.0 * max_sigma).max(25.0)).min(50_000.0),
             );
         }
         let mut candidates: Vec<usize> = Vec::new();
@@ -1941,6 +1943,30 @@ mod tests {
 
     /// The items buffer survives the change of lifetime between batches: a scan's
     /// 100,000 items are not allocated again for each batch.
+    /// A plot as uncertain as the input contract allows (20 km here; up to 100 km is
+    /// accepted) must be tracked like any other, not panic while sizing the batch grid.
+    #[test]
+    fn very_uncertain_plots_do_not_panic() {
+        let mut tr = Tracker::new(TrackerConfig::default(), None, &SensorTable::new()).unwrap();
+        let mut moments = 0;
+        for (t, x) in [(0.0, 0.0), (1.0, 10.0), (2.0, 20.0)] {
+            let det = Detection {
+                time_s: t,
+                sensor: SensorIndex(0),
+                measurement: Measurement::Cartesian {
+                    x_m: x,
+                    y_m: 0.0,
+                    z_m: None,
+                    sigma_m: 20_000.0,
+                },
+                attributes: None,
+            };
+            tr.push(det, &mut |_, _| moments += 1).unwrap();
+        }
+        tr.finish(&mut |_, _| moments += 1);
+        assert_eq!(moments, 3);
+    }
+
     #[test]
     fn released_items_keep_their_allocation() {
         let geometry = SensorGeometry::new(geodesy::FrameTransform {
