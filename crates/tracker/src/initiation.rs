@@ -128,12 +128,20 @@ pub(crate) fn two_point(
     cov.fixed_view_mut::<3, 3>(0, 0).copy_from(&c2);
     cov.fixed_view_mut::<3, 3>(0, 3).copy_from(&(c2 / dt_s));
     cov.fixed_view_mut::<3, 3>(3, 0).copy_from(&(c2 / dt_s));
-    let mut vel = (c1 + c2) / (dt_s * dt_s);
-    if !both_height {
-        // Vertical speed of a target whose height is not measured: a few m/s.
-        vel[(2, 2)] = 25.0;
-    }
+    let vel = (c1 + c2) / (dt_s * dt_s);
     cov.fixed_view_mut::<3, 3>(3, 3).copy_from(&vel);
+    if !both_height {
+        // Vertical speed of a target whose height is not measured twice: a few m/s,
+        // and not derived from the heights, so uncorrelated with everything else.
+        // (Its correlation with the height as a difference of heights, left beside a
+        // variance of 25, made the covariance indefinite: a later 3D update then gave
+        // negative variances and a climb of tens of m/s.)
+        for k in 0..6 {
+            cov[(5, k)] = 0.0;
+            cov[(k, 5)] = 0.0;
+        }
+        cov[(5, 5)] = 25.0;
+    }
     Gaussian { mean, cov }
 }
 
@@ -187,4 +195,113 @@ pub(crate) fn cross_bearings(
     let mean = Vector6::new(x, y, z, 0.0, 0.0, 0.0);
     let cov = Matrix6::from_diagonal(&Vector6::new(hvar, hvar, zvar, vvar, vvar, 25.0));
     Some(Gaussian { mean, cov })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+    use super::*;
+    use nalgebra::Matrix3;
+    use proptest::prelude::*;
+
+    fn seed(p: [f64; 3], var: [f64; 3], has_height: bool) -> Seed {
+        Seed {
+            time_s: 0.0,
+            position_m: Vector3::from(p),
+            cov_m2: Matrix3::from_diagonal(&Vector3::from(var)),
+            has_height,
+            used: false,
+            seq: 0,
+            coop_id: 0,
+        }
+    }
+
+    const TP: TwoPoint = TwoPoint {
+        unmeasured_height_var_m2: 1e4,
+        assumed_height_m: 100.0,
+    };
+
+    /// Expected covariance from its non-zero upper-triangle entries.
+    fn sym(entries: &[((usize, usize), f64)]) -> Matrix6<f64> {
+        let mut m = Matrix6::zeros();
+        for &((i, j), v) in entries {
+            m[(i, j)] = v;
+            m[(j, i)] = v;
+        }
+        m
+    }
+
+    /// Two plots without height, 2 s apart: the velocity is the difference over 2 s,
+    /// the height is the assumed one with the unmeasured variance, and the vertical
+    /// speed is uncorrelated with 25 (m/s)^2. Hand-computed: var(vx) = (4 + 9) / 4,
+    /// cov(x, vx) = 9 / 2.
+    #[test]
+    fn two_plots_without_height() {
+        let s = seed([0.0, 0.0, 0.0], [4.0, 4.0, 0.0], false);
+        let c2 = Matrix3::from_diagonal(&Vector3::new(9.0, 9.0, 0.0));
+        let g = two_point(&s, &Vector3::new(10.0, 20.0, 0.0), &c2, false, 2.0, &TP);
+        assert_eq!(g.mean.as_slice(), &[10.0, 20.0, 100.0, 5.0, 10.0, 0.0]);
+        let want = sym(&[
+            ((0, 0), 9.0),
+            ((1, 1), 9.0),
+            ((2, 2), 1e4),
+            ((0, 3), 4.5),
+            ((1, 4), 4.5),
+            ((3, 3), 3.25),
+            ((4, 4), 3.25),
+            ((5, 5), 25.0),
+        ]);
+        assert_eq!(g.cov, want);
+    }
+
+    /// A plot with height after a seed without: the height is the plot's, with its
+    /// variance, and still no vertical rate (one height is no rate).
+    #[test]
+    fn a_height_after_a_seed_without() {
+        let s = seed([0.0, 0.0, 0.0], [4.0, 4.0, 0.0], false);
+        let c2 = Matrix3::from_diagonal(&Vector3::new(9.0, 9.0, 400.0));
+        let g = two_point(&s, &Vector3::new(10.0, 20.0, 300.0), &c2, true, 2.0, &TP);
+        assert_eq!(g.mean.as_slice(), &[10.0, 20.0, 300.0, 5.0, 10.0, 0.0]);
+        assert_eq!(g.cov[(2, 2)], 400.0);
+        assert_eq!(g.cov[(2, 5)], 0.0);
+        assert_eq!(g.cov[(5, 5)], 25.0);
+    }
+
+    /// Two heights: the vertical rate is differenced like the horizontal one.
+    /// var(vz) = (100 + 400) / 4, cov(z, vz) = 400 / 2.
+    #[test]
+    fn two_heights_give_a_vertical_rate() {
+        let s = seed([0.0, 0.0, 0.0], [4.0, 4.0, 100.0], true);
+        let c2 = Matrix3::from_diagonal(&Vector3::new(9.0, 9.0, 400.0));
+        let g = two_point(&s, &Vector3::new(10.0, 20.0, 50.0), &c2, true, 2.0, &TP);
+        assert_eq!(g.mean[5], 25.0);
+        assert_eq!(g.cov[(2, 5)], 200.0);
+        assert_eq!(g.cov[(5, 5)], 125.0);
+    }
+
+    /// A random symmetric positive semi-definite 3x3 matrix of about `scale`^2.
+    fn psd(a: [f64; 9], scale: f64) -> Matrix3<f64> {
+        let a = Matrix3::from_row_slice(&a) * scale;
+        a * a.transpose()
+    }
+
+    proptest! {
+        /// Whatever the heights, the started covariance is positive semi-definite: a
+        /// Kalman update from an indefinite prior gives negative variances.
+        #[test]
+        fn the_start_is_positive_semi_definite(
+            a in proptest::array::uniform9(-1.0f64..1.0),
+            b in proptest::array::uniform9(-1.0f64..1.0),
+            scale in 0.1f64..1000.0,
+            dt in 0.05f64..30.0,
+            heights in (any::<bool>(), any::<bool>()),
+        ) {
+            let mut s = seed([0.0; 3], [0.0; 3], heights.0);
+            s.cov_m2 = psd(a, scale);
+            let g = two_point(&s, &Vector3::new(1.0, 2.0, 3.0), &psd(b, scale), heights.1, dt, &TP);
+            let eig = g.cov.symmetric_eigen().eigenvalues;
+            let tol = 1e-9 * g.cov.abs().max();
+            prop_assert!(eig.iter().all(|&e| e >= -tol), "eigenvalues {eig:?}");
+        }
+    }
 }
