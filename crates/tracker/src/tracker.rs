@@ -239,6 +239,15 @@ fn derived(b: &Brief, gate_h: f64, q_max_h: f64, max_coast_s: f64) -> (ReachBox,
 /// Boxes of deleted tracks kept for new ones at most (a few scans of clutter's).
 const MAX_SPARE_TRACKS: usize = 8_192;
 
+/// The shortest time between two plots that start a track. The differenced velocity's
+/// covariance scales as 1/dt^2 against the position's, so its condition number is
+/// about 4/dt^2 (dt in seconds): plots a picosecond apart (two sensors stamping one
+/// object) made it 10^24, and rounding in the first prediction left the covariance
+/// with negative eigenvalues and the track with negative variances. At 10 ms it is
+/// 4e4, and a velocity from so short a baseline is worth nothing anyway: such a plot
+/// waits as a seed for a later one.
+const MIN_PAIR_DT_S: f64 = 0.01;
+
 /// What a free plot's query for seeds reads.
 #[derive(Debug, Clone, Copy)]
 struct Query {
@@ -1424,7 +1433,8 @@ impl Tracker {
                 let p = near[i];
                 let dt = t - p.time_s;
                 let reach = pair_reach_m(vmax, coop_vmax, (coop_id, p.coop_id), dt, sigma);
-                if dt > 0.0 && (x - p.x_m).powi(2) + (y - p.y_m).powi(2) <= reach * reach {
+                if dt >= MIN_PAIR_DT_S && (x - p.x_m).powi(2) + (y - p.y_m).powi(2) <= reach * reach
+                {
                     near[kept] = near[i];
                     kept += 1;
                 }
