@@ -1951,8 +1951,6 @@ mod tests {
         assert_eq!(outs[0], outs[1]);
     }
 
-    /// The items buffer survives the change of lifetime between batches: a scan's
-    /// 100,000 items are not allocated again for each batch.
     /// A plot as uncertain as the input contract allows (20 km here; up to 100 km is
     /// accepted) must be tracked like any other, not panic while sizing the batch grid.
     #[test]
@@ -1977,6 +1975,8 @@ mod tests {
         assert_eq!(moments, 3);
     }
 
+    /// The items buffer survives the change of lifetime between batches: a scan's
+    /// 100,000 items are not allocated again for each batch.
     #[test]
     fn released_items_keep_their_allocation() {
         let geometry = SensorGeometry::new(geodesy::FrameTransform {
