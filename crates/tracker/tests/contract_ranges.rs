@@ -4,7 +4,8 @@
 //! 100 km ceiling, 5,000 km from the origin, the poles, ranges of 2,000 km), the
 //! optional attributes, and times that repeat, jump or run backwards. A panic on a
 //! 20 km sigma once got through the malformed-line fuzzing because the line was well
-//! formed; this is the test that would have caught it.
+//! formed; this is the test that would have caught it. What the tracker reports goes on
+//! through the output lines and the alert rules.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use geodesy::Lla;
 use model::{
@@ -12,7 +13,9 @@ use model::{
     TrackStatus,
 };
 use proptest::prelude::*;
+use rules::{AlertEngine, RulesConfig};
 use tracker::{AssociationMethod, MotionKind, Tracker, TrackerConfig};
+use zones::{Area, AreaKind, Areas, Border, Shape, Side};
 
 // The parser's plausibility bounds (crates/formats/src/detections.rs).
 const MAX_CARTESIAN_M: f64 = 5_000_000.0;
@@ -243,7 +246,7 @@ fn stream() -> impl Strategy<Value = Vec<Detection>> {
 /// and identified.
 const TARGETS: [([f64; 2], [f64; 2]); 3] = [
     ([0.0, 0.0], [20.0, 0.0]),
-    ([150.0, 100.0], [0.0, -30.0]),
+    ([150.0, -300.0], [0.0, 30.0]),
     ([-200.0, 50.0], [5.0, 5.0]),
 ];
 
@@ -263,6 +266,28 @@ fn on_target(k: usize, dt_s: f64, s: u32, m: &Measurement) -> (u32, Measurement)
         sigma_m,
     };
     (s, m)
+}
+
+/// Alert rules over the border y = 0 near the origin (ours to the north), a protected
+/// site and an airfield where alerts are off.
+fn alert_engine() -> AlertEngine {
+    let border = Border::new(vec![[-50_000.0, 0.0], [50_000.0, 0.0]], Side::Left).unwrap();
+    let circle = |name: &str, kind, center_m, radius_m| Area {
+        name: String::from(name),
+        kind,
+        shape: Shape::Circle { center_m, radius_m },
+        min_alt_m: -100.0,
+        max_alt_m: 3000.0,
+    };
+    let areas = vec![
+        circle("depot", AreaKind::Protected, [0.0, 2_000.0], 500.0),
+        circle("airfield", AreaKind::NoAlert, [3_000.0, 1_000.0], 1_000.0),
+    ];
+    AlertEngine::new(
+        RulesConfig::default(),
+        Some(border),
+        Areas::new(areas).unwrap(),
+    )
 }
 
 fn config(kind: u8) -> TrackerConfig {
@@ -286,6 +311,8 @@ proptest! {
         let sensors = sensors();
         let origin = Lla::try_from_degrees(52.0, 23.0, 0.0).unwrap();
         let mut tracker = Tracker::new(config(kind), Some(origin), &sensors).unwrap();
+        let mut rules = alert_engine();
+        let mut reported = std::collections::BTreeSet::new();
         let mut last = f64::NEG_INFINITY;
         let mut bad: Vec<String> = Vec::new();
         let mut emit = |t: f64, reps: &[TrackReport]| {
@@ -293,6 +320,7 @@ proptest! {
                 bad.push(format!("report time {t} after {last}"));
             }
             last = t;
+            reported.extend(reps.iter().map(|r| r.track));
             for r in reps {
                 let finite = r.position_m.iter().chain(&r.velocity_mps).all(|v| v.is_finite());
                 let c = r.position_cov_m2;
@@ -310,6 +338,16 @@ proptest! {
                 match serde_json::from_slice::<serde_json::Value>(&line) {
                     Ok(v) if v["track"].as_u64() == Some(r.track) => {}
                     other => bad.push(format!("line {} read as {other:?}", String::from_utf8_lossy(&line))),
+                }
+            }
+            // And the alert rules take what the tracker reports.
+            for a in rules.step(t, reps) {
+                let mut line = Vec::new();
+                formats::append_alert(&mut line, &a);
+                let known = a.tracks.iter().all(|id| reported.contains(id));
+                match serde_json::from_slice::<serde_json::Value>(&line) {
+                    Ok(v) if v["alert"].as_u64() == Some(a.alert) && known => {}
+                    other => bad.push(format!("alert {a:?} read as {other:?}")),
                 }
             }
         };
