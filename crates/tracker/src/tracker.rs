@@ -162,6 +162,10 @@ pub struct Tracker {
     predicted_buf: Vec<ImmState>,
     scratch: Scratch,
     batch_buf: Vec<Pending>,
+    /// Per sensor, the mean gate radius of its last batch: the next batch's grid cell.
+    /// (Known only once every track's gate is worked out, which is done in the same
+    /// pass as the gating itself, so that each track is read from memory once.)
+    gate_cell_m: Vec<f64>,
     company_grid: SpatialGrid,
     last_company_s: Option<f64>,
     reports: Vec<TrackReport>,
@@ -177,7 +181,6 @@ struct Scratch {
     stale: Vec<u32>,
     gated: Vec<Gated>,
     lrs: Vec<f64>,
-    discs: Vec<(f64, f64, f64)>,
     bearings: Vec<usize>,
     lr_sum: Vec<f64>,
     /// Whether each visited track's prediction slot holds its prediction.
@@ -402,6 +405,7 @@ impl Tracker {
             predicted_buf: Vec::new(),
             scratch: Scratch::default(),
             batch_buf: Vec::new(),
+            gate_cell_m: Vec::new(),
             company_grid: SpatialGrid::new(),
             last_company_s: None,
             reports: Vec::new(),
@@ -759,7 +763,6 @@ impl Tracker {
             stale,
             gated,
             lrs,
-            discs,
             bearings,
             lr_sum,
             predicted: has_prediction,
@@ -898,10 +901,7 @@ impl Tracker {
         // Each track's gate as a disc about its combined predicted position, wide enough
         // for every mode's gate (a mode's own gate is centred on its own mean); the 5%
         // margin covers the cheap variance bound.
-        discs.clear();
-        discs.extend(active.iter().map(|&ti| {
-            let tr = &self.tracks[ti as usize];
-            let dt = t - tr.time_s;
+        let disc = |tr: &Track, dt: f64| {
             let c = &tr.combined;
             let (cx, cy) = (c.mean[0] + c.mean[3] * dt, c.mean[1] + c.mean[4] * dt);
             let mut r: f64 = 0.0;
@@ -914,15 +914,13 @@ impl Tracker {
                 r = r.max(off + (gate_h * (var_h + max_sigma * max_sigma)).sqrt() * 1.05);
             }
             (cx, cy, r)
-        }));
+        };
+        let sensor_slot = sensor.0 as usize;
         if any_position {
-            // Cells about the size of a typical gate: a query then touches ~3 rows.
-            let mean_r = discs
-                .iter()
-                .map(|d| d.2)
-                .filter(|r| r.is_finite())
-                .sum::<f64>()
-                / discs.len().max(1) as f64;
+            // Cells about the size of a typical gate (as this sensor's last batch found
+            // them): a query then touches ~3 rows. The cell changes only how fast the
+            // grid answers, never what: a query finds exactly the points in its disc.
+            let mean_r = self.gate_cell_m.get(sensor_slot).copied().unwrap_or(0.0);
             self.grid.rebuild(
                 items
                     .iter()
@@ -932,13 +930,17 @@ impl Tracker {
                 mean_r.max((4.0 * max_sigma).max(25.0)).min(50_000.0),
             );
         }
+        let mut r_sum = 0.0;
         let mut candidates: Vec<usize> = Vec::new();
         let ccfg = &self.cfg.classification;
         // `li` indexes this batch's tracks (`active`), which the association sees.
         for (li, &ti) in active.iter().enumerate() {
             let tr = &self.tracks[ti as usize];
             let dt = t - tr.time_s;
-            let (px, py, r) = discs[li];
+            let (px, py, r) = disc(tr, dt);
+            if r.is_finite() {
+                r_sum += r;
+            }
             // A cooperative report is likelier its own identity's track than another's:
             // the address weighs in the association, as a likelihood ratio, without
             // being able to pin a report to a track that has swapped objects.
@@ -989,6 +991,12 @@ impl Tracker {
             }
         }
 
+        if n_active > 0 {
+            if self.gate_cell_m.len() <= sensor_slot {
+                self.gate_cell_m.resize(sensor_slot + 1, 0.0);
+            }
+            self.gate_cell_m[sensor_slot] = r_sum / n_active as f64;
+        }
         let miss_log = vec![(1.0 - ctx.pd).ln(); n_active];
         let method = match self.cfg.association.method {
             AssociationMethod::Gnn => Method::Gnn,
