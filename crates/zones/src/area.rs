@@ -45,8 +45,8 @@ pub struct Area {
 }
 
 impl Area {
-    /// Checks the area: finite numbers, a polygon of three or more vertices, a positive
-    /// radius, a non-empty altitude band.
+    /// Checks the area: finite numbers, a polygon of three or more vertices enclosing an
+    /// area, a positive radius, a non-empty altitude band.
     pub fn validate(&self) -> Result<(), ZoneError> {
         let bad = |why: String| Err(ZoneError::Area(self.name.clone(), why));
         match &self.shape {
@@ -59,6 +59,23 @@ impl Area {
                 }
                 if v.iter().any(|p| !(p[0].is_finite() && p[1].is_finite())) {
                     return bad("a polygon point is not finite".into());
+                }
+                // Shoelace area about the first vertex (far from the site, coordinates
+                // are large and their products would swamp a small polygon's area).
+                let o = v[0];
+                let twice_area: f64 = (1..v.len())
+                    .map(|i| {
+                        let (a, b) = (v[i], v[(i + 1) % v.len()]);
+                        (a[0] - o[0]) * (b[1] - o[1]) - (b[0] - o[0]) * (a[1] - o[1])
+                    })
+                    .sum();
+                // A thousandth of a square metre: rounding of collinear points read as
+                // degrees, and far below any real site.
+                if !(twice_area.abs() >= 2e-3) {
+                    return bad(format!(
+                        "a polygon must enclose an area; this one's is {:.1e} m² (are its points all on one line?)",
+                        twice_area.abs() / 2.0
+                    ));
                 }
             }
             Shape::Circle { center_m, radius_m } => {

@@ -145,6 +145,12 @@ fn bad_borders_and_areas_are_refused_with_every_problem() {
             1.0,
         ),
         area(
+            "collinear",
+            Shape::Polygon(vec![[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [0.0, 0.0]]),
+            0.0,
+            1.0,
+        ),
+        area(
             "flat",
             Shape::Circle {
                 center_m: [0.0, 0.0],
@@ -165,9 +171,10 @@ fn bad_borders_and_areas_are_refused_with_every_problem() {
     ])
     .unwrap_err();
     let names: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-    assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names[0].contains("`line`") && names[1].contains("`flat`"));
-    assert!(names[2].contains("above max_alt_m"));
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(names[0].contains("`line`") && names[2].contains("`flat`"));
+    assert!(names[1].contains("`collinear`") && names[1].contains("enclose an area"));
+    assert!(names[3].contains("above max_alt_m"));
 }
 
 #[test]
