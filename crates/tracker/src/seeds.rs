@@ -97,6 +97,15 @@ impl Chunk {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SeedStore {
     cell_m: f64,
+    /// The cell's bounds: it starts at the largest and halves while queries read many
+    /// seeds per cell, doubling back when they read few (see [`SeedStore::retune`]).
+    max_cell_m: f64,
+    min_cell_m: f64,
+    /// Slots read and queries asked since the cell was last judged, and how many
+    /// queries make a judgement ([`RETUNE_QUERIES`]; fewer in tests).
+    slots_read: u64,
+    queries: u64,
+    retune_every: u64,
     chunks: HashMap<Key, Chunk>,
     /// Emptied chunks kept for new ones (clutter moves, so chunks come and go).
     spare: Vec<Chunk>,
@@ -124,6 +133,21 @@ struct Grouping {
 /// Spare chunks kept at most.
 const MAX_SPARE: usize = 1024;
 
+/// Queries between judgements of the cell size: enough for a stable mean (a scan of
+/// the scale benchmark asks 100,000), few enough that a dense input is found out
+/// within seconds.
+const RETUNE_QUERIES: u64 = 50_000;
+/// Slots a query reads on average above which the cell halves, and below which it
+/// doubles. A query's disc spans one or two cells a side at the largest cell: when
+/// each cell holds dozens of seeds (a 5 s pairing window over 100,000 plots a second),
+/// reading them all cost more than everything else a plot costs; when cells hold
+/// about one, smaller ones would only add cells to read. Halving cuts the slots read
+/// by at most four, so the two thresholds cannot chase each other.
+const TOO_MANY_SLOTS: u64 = 24;
+const TOO_FEW_SLOTS: u64 = 3;
+/// The smallest cell as a share of the largest.
+const MIN_CELL_SHARE: f64 = 1.0 / 8.0;
+
 /// A position far beyond any sector lands in an edge cell (the floor saturates).
 fn cell_of(v: f64, cell_m: f64) -> i64 {
     association::floor_i64(v / cell_m)
@@ -150,13 +174,63 @@ impl SeedStore {
     /// A store with cells of `cell_m` (a few times a query's radius: a query then
     /// reads a few cells, in one chunk or two).
     pub fn new(cell_m: f64) -> Self {
+        let cell_m = if cell_m.is_finite() && cell_m > 0.0 {
+            cell_m
+        } else {
+            1_000.0
+        };
         Self {
-            cell_m: if cell_m.is_finite() && cell_m > 0.0 {
-                cell_m
-            } else {
-                1_000.0
-            },
+            cell_m,
+            max_cell_m: cell_m,
+            min_cell_m: cell_m * MIN_CELL_SHARE,
+            retune_every: RETUNE_QUERIES,
             ..Self::default()
+        }
+    }
+
+    /// The cell size now, metres.
+    #[cfg(test)]
+    pub fn cell_m(&self) -> f64 {
+        self.cell_m
+    }
+
+    /// Every [`RETUNE_QUERIES`] queries (at a sweep), halves the cell when queries read many slots
+    /// each, or doubles it when they read few, within its bounds, and files every held
+    /// seed again under the new cells. Queries are exact at any cell size, so this
+    /// changes only how fast they are; it depends on the input alone, not on a clock.
+    fn retune(&mut self) {
+        if self.queries < self.retune_every {
+            return;
+        }
+        let per_query = self.slots_read / self.queries;
+        self.slots_read = 0;
+        self.queries = 0;
+        let cell_m = if per_query > TOO_MANY_SLOTS && self.cell_m / 2.0 >= self.min_cell_m {
+            self.cell_m / 2.0
+        } else if per_query < TOO_FEW_SLOTS && self.cell_m * 2.0 <= self.max_cell_m {
+            self.cell_m * 2.0
+        } else {
+            return;
+        };
+        self.cell_m = cell_m;
+        let spare = &mut self.spare;
+        for (_, mut c) in self.chunks.drain() {
+            if spare.len() < MAX_SPARE {
+                c.heads.fill(NONE);
+                c.slots.clear();
+                c.base = 0;
+                c.queued_s = f64::NEG_INFINITY;
+                spare.push(c);
+            }
+        }
+        self.leaving.clear();
+        // In creation order, which is time order: each chunk's slots stay in the order
+        // `sweep` bisects. Taken seeds are never found again, so they stay out.
+        for i in 0..self.ring.len() {
+            let Some(&s) = self.ring.get(i) else { break };
+            if !s.used {
+                self.place(s.seq, s.position_m.x, s.position_m.y, s.time_s);
+            }
         }
     }
 
@@ -287,6 +361,7 @@ impl SeedStore {
     /// Lets go of the seeds older than `window_s` at `t` (of all of them when seeds
     /// were added in time order).
     pub fn sweep(&mut self, t: f64, window_s: f64) {
+        self.retune();
         // Written so that non-finite times leave too.
         let gone = |time_s: f64| !(t - time_s <= window_s);
         // In time order: the seeds to go are a prefix, found by bisection, and so are
@@ -326,7 +401,7 @@ impl SeedStore {
     /// `window_s` old) whose horizontal position is within `radius_m` of `(x, y)`,
     /// in no particular order.
     pub fn near(
-        &self,
+        &mut self,
         x: f64,
         y: f64,
         radius_m: f64,
@@ -338,12 +413,16 @@ impl SeedStore {
             return;
         }
         let r2 = radius_m * radius_m;
-        let take = |s: &Slot, out: &mut Vec<SeedPoint>| {
+        let mut read = 0u64;
+        let ring = &self.ring;
+        let ring_base = self.ring_base;
+        let mut take = |s: &Slot, out: &mut Vec<SeedPoint>| {
+            read += 1;
             let (dx, dy) = (s.x_m - x, s.y_m - y);
             if !(dx * dx + dy * dy <= r2) {
                 return;
             }
-            if let Some(seed) = self.get(s.seq) {
+            if let Some(seed) = offset(s.seq, ring_base).and_then(|i| ring.get(i)) {
                 if !seed.used && t - seed.time_s <= window_s {
                     out.push(SeedPoint {
                         seq: s.seq,
@@ -366,7 +445,8 @@ impl SeedStore {
         let span = (kx1.saturating_sub(kx0) as u128 + 1) * (ky1.saturating_sub(ky0) as u128 + 1);
         if span > self.chunks.len() as u128 {
             // A huge radius (a very uncertain plot): reading every seed is cheaper than
-            // visiting the empty chunks.
+            // visiting the empty chunks. (Not counted towards the cell size: no cell
+            // size would help it.)
             for chunk in self.chunks.values() {
                 for s in &chunk.slots {
                     take(s, out);
@@ -391,6 +471,8 @@ impl SeedStore {
                 }
             }
         }
+        self.slots_read += read;
+        self.queries += 1;
     }
 
     /// Seed number `seq`, while it is held.
@@ -423,6 +505,13 @@ mod tests {
             seq: 0,
             coop_id: 0,
         }
+    }
+
+    /// A store that judges its cell every `every` queries.
+    fn retuning(cell_m: f64, every: u64) -> SeedStore {
+        let mut st = SeedStore::new(cell_m);
+        st.retune_every = every;
+        st
     }
 
     proptest! {
@@ -466,8 +555,11 @@ mod tests {
             q in (-300.0f64..300.0, -300.0f64..300.0),
             r in 0.0f64..400.0,
             window in 0.5f64..4.0,
+            every in prop::sample::select(vec![1u64, 3, RETUNE_QUERIES]),
         ) {
-            let mut st = SeedStore::new(40.0);
+            // Judging the cell every few queries: seeds are filed again under new
+            // cells between scans, and queries stay exact.
+            let mut st = retuning(40.0, every);
             let mut all: Vec<(f64, f64, f64)> = Vec::new();
             let mut out = Vec::new();
             for (k, scan) in scans.iter().enumerate() {
@@ -530,6 +622,50 @@ mod tests {
         assert!(cells <= 2000, "{cells} cells");
         assert!(chunks <= cells, "{chunks} chunks");
         assert_eq!(st.len(), 2000);
+    }
+
+    /// Many seeds per cell halve the cell, down to its smallest; few double it back,
+    /// up to its largest; in between it stays. Every query finds the same seeds
+    /// throughout. 400 seeds 5 m apart in a 100 m square by the origin: a query of
+    /// 50 m at its centre reads all 400 at every cell size down to the smallest
+    /// (100 m, an eighth of 800), so the cell halves to there and stays.
+    #[test]
+    fn the_cell_follows_how_many_seeds_a_query_reads() {
+        let mut st = retuning(800.0, 10);
+        for i in 0..400 {
+            let (x, y) = (1.0 + f64::from(i % 20) * 5.0, 1.0 + f64::from(i / 20) * 5.0);
+            st.push(seed(0.0, x, y));
+        }
+        let mut cells = Vec::new();
+        let mut found = Vec::new();
+        for _ in 0..6 {
+            st.sweep(0.5, 1.0);
+            cells.push(st.cell_m());
+            for _ in 0..10 {
+                let mut out = Vec::new();
+                st.near(50.0, 50.0, 50.0, 0.5, 1.0, &mut out);
+                found.push(out.len());
+            }
+        }
+        // 800 -> 400 -> 200 -> 100 (the smallest, an eighth); reading stays above 24.
+        assert_eq!(cells, vec![800.0, 400.0, 200.0, 100.0, 100.0, 100.0]);
+        let want = found[0];
+        assert!(want > 24 && found.iter().all(|&n| n == want), "{found:?}");
+        // Now nothing near: queries far away read nothing, and the cell grows back.
+        let mut grown = Vec::new();
+        for _ in 0..5 {
+            st.sweep(0.5, 1.0);
+            grown.push(st.cell_m());
+            for _ in 0..10 {
+                let mut out = Vec::new();
+                st.near(5_000.0, 5_000.0, 50.0, 0.5, 1.0, &mut out);
+                assert!(out.is_empty());
+            }
+        }
+        assert_eq!(grown, vec![100.0, 200.0, 400.0, 800.0, 800.0]);
+        let mut out = Vec::new();
+        st.near(50.0, 50.0, 50.0, 0.5, 1.0, &mut out);
+        assert_eq!(out.len(), want);
     }
 
     #[test]

@@ -384,10 +384,11 @@ impl Tracker {
             deleted_held: 0,
             hold_deleted: true,
             fresh_from: 0,
-            // Cells four times the farthest a new target can go in the pairing window:
-            // a query's disc (that reach plus the plots' spread) then spans one or two
-            // cells a side, and a cell's chain is short. (Twice as far was no faster on
-            // the scale benchmark.)
+            // Cells at most four times the farthest a new target can go in the pairing
+            // window: a query's disc (that reach plus the plots' spread) then spans one
+            // or two cells a side, and where plots are sparse a cell's chain is short.
+            // (Twice as far was no faster on the scale benchmark.) Where they are dense
+            // the store makes its cells smaller.
             seeds: SeedStore::new(4.0 * cfg.initiation.max_speed_mps * cfg.initiation.window_s),
             bearing_seeds: Vec::new(),
             in_order: VecDeque::new(),
