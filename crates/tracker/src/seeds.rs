@@ -194,10 +194,11 @@ impl SeedStore {
         self.cell_m
     }
 
-    /// Every [`RETUNE_QUERIES`] queries (at a sweep), halves the cell when queries read many slots
-    /// each, or doubles it when they read few, within its bounds, and files every held
-    /// seed again under the new cells. Queries are exact at any cell size, so this
-    /// changes only how fast they are; it depends on the input alone, not on a clock.
+    /// Every [`RETUNE_QUERIES`] queries (at a sweep), halves the cell when queries read
+    /// many slots each, or doubles it when they read few, within its bounds, and files
+    /// every held seed again under the new cells. Queries are exact at any cell size,
+    /// so this changes only how fast they are; it depends on the input alone, not on a
+    /// clock.
     fn retune(&mut self) {
         if self.queries < self.retune_every {
             return;
@@ -414,15 +415,13 @@ impl SeedStore {
         }
         let r2 = radius_m * radius_m;
         let mut read = 0u64;
-        let ring = &self.ring;
-        let ring_base = self.ring_base;
         let mut take = |s: &Slot, out: &mut Vec<SeedPoint>| {
             read += 1;
             let (dx, dy) = (s.x_m - x, s.y_m - y);
             if !(dx * dx + dy * dy <= r2) {
                 return;
             }
-            if let Some(seed) = offset(s.seq, ring_base).and_then(|i| ring.get(i)) {
+            if let Some(seed) = self.get(s.seq) {
                 if !seed.used && t - seed.time_s <= window_s {
                     out.push(SeedPoint {
                         seq: s.seq,
