@@ -218,7 +218,9 @@ impl SeedStore {
         for (_, mut c) in self.chunks.drain() {
             if spare.len() < MAX_SPARE {
                 c.heads.fill(NONE);
-                c.slots.clear();
+                // The slot buffer is let go: one sized for the old cells (a chunk of
+                // the largest cells held thousands) would sit in a spare chunk.
+                c.slots = VecDeque::new();
                 c.base = 0;
                 c.queued_s = f64::NEG_INFINITY;
                 spare.push(c);

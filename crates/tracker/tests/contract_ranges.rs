@@ -24,8 +24,8 @@ const MAX_SIGMA_M: f64 = 100_000.0;
 const MAX_SIGMA_RAD: f64 = std::f64::consts::FRAC_PI_2;
 
 /// The sensors of every test: index 0 has no position (Cartesian and geodetic only),
-/// then a radar, two passive direction finders 6 km apart, an ADS-B and a Remote ID
-/// receiver.
+/// then a radar, a passive RF direction finder and an acoustic array 3.4 km apart, an
+/// ADS-B receiver and a Remote ID receiver (no position).
 fn sensors() -> SensorTable {
     let mut t = SensorTable::new();
     let at = |lon: f64| Some(Lla::try_from_degrees(52.0, lon, 100.0).unwrap());
