@@ -214,17 +214,11 @@ impl SeedStore {
             return;
         };
         self.cell_m = cell_m;
-        let spare = &mut self.spare;
-        for (_, mut c) in self.chunks.drain() {
-            if spare.len() < MAX_SPARE {
-                c.heads.fill(NONE);
-                // The slot buffer is let go: one sized for the old cells (a chunk of
-                // the largest cells held thousands) would sit in a spare chunk.
-                c.slots = VecDeque::new();
-                c.base = 0;
-                c.queued_s = f64::NEG_INFINITY;
-                spare.push(c);
-            }
+        for (_, mut c) in std::mem::take(&mut self.chunks) {
+            // The slot buffer is let go: one sized for the old cells (a chunk of the
+            // largest cells held thousands) would sit in a spare chunk.
+            c.slots = VecDeque::new();
+            self.recycle(c);
         }
         self.leaving.clear();
         // In creation order, which is time order: each chunk's slots stay in the order
@@ -234,6 +228,16 @@ impl SeedStore {
             if !s.used {
                 self.place(s.seq, s.position_m.x, s.position_m.y, s.time_s);
             }
+        }
+    }
+
+    /// Keeps an emptied chunk for a new one, cleared, while there is room.
+    fn recycle(&mut self, mut c: Chunk) {
+        if self.spare.len() < MAX_SPARE {
+            c.heads.fill(NONE);
+            c.base = 0;
+            c.queued_s = f64::NEG_INFINITY;
+            self.spare.push(c);
         }
     }
 
@@ -388,13 +392,8 @@ impl SeedStore {
             chunk.slots.drain(..k);
             chunk.base += k as u64;
             if chunk.slots.is_empty() {
-                if let Some(mut c) = self.chunks.remove(&key) {
-                    if self.spare.len() < MAX_SPARE {
-                        c.heads.fill(NONE);
-                        c.base = 0;
-                        c.queued_s = f64::NEG_INFINITY;
-                        self.spare.push(c);
-                    }
+                if let Some(c) = self.chunks.remove(&key) {
+                    self.recycle(c);
                 }
             }
         }
